@@ -1,0 +1,13 @@
+/** Annotations and labels cronmesh reads or writes, beside the Kubernetes ones. */
+
+/** Per-CronJob daylight-saving policy: `cron` (default) or `kubernetes`. */
+export const DST_POLICY_ANNOTATION = 'cronmesh.io/dst-policy';
+
+/** Why an attempt is being stopped; the worker uses it as the terminated containers' reason. */
+export const STOP_REASON_ANNOTATION = 'cronmesh.io/stop-reason';
+
+/** Process group ids of an attempt's running containers, so a restarted server can end them. */
+export const PROCESS_GROUPS_ANNOTATION = 'cronmesh.io/process-groups';
+
+/** The scheduled time of a Job created by a CronJob, as Kubernetes writes it. */
+export const SCHEDULED_TIMESTAMP_ANNOTATION = 'batch.kubernetes.io/cronjob-scheduled-timestamp';

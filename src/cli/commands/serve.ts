@@ -1,0 +1,145 @@
+import type { AddressInfo } from 'node:net';
+import type { AnyResource } from '../../api/types.js';
+import type { DstPolicy } from '../../schedule/index.js';
+import { isDstPolicy } from '../../schedule/index.js';
+import { createServer } from '../../server/server.js';
+import { openStore } from '../../store/open.js';
+import { SystemClock } from '../../util/clock.js';
+import { startScheduler } from '../../worker/host.js';
+import { ApiClient } from '../client.js';
+import type { CommandContext, Output } from '../context.js';
+import { CliError } from '../errors.js';
+import { readManifestSources, readStdinText } from '../manifest-files.js';
+import { applyResources, parseSources } from './apply.js';
+
+export interface ServeOptions {
+  dataDir: string;
+  /** `HOST:PORT`; port 0 picks a free port. */
+  listen: string;
+  workerConcurrency: string;
+  dstPolicy: string;
+  /** Manifests applied (created or updated) once the server listens. */
+  filename: string[];
+  logLevel: string;
+}
+
+interface ServeSettings {
+  dataDir: string;
+  host: string;
+  port: number;
+  workerConcurrency: number;
+  dstPolicy: DstPolicy;
+}
+
+/** Checks the flags of `serve` and returns them typed; throws CliError naming a bad value. */
+export function parseServeOptions(options: ServeOptions): ServeSettings {
+  const match = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(options.listen);
+  const port = Number(match?.[2]);
+  if (match === null || port > 65535) {
+    throw new CliError(
+      `invalid --listen value ${JSON.stringify(options.listen)}: expected HOST:PORT, e.g. 127.0.0.1:8080`,
+    );
+  }
+  const host = (match[1] ?? '').replace(/^\[(.*)\]$/, '$1');
+
+  const workerConcurrency = Number(options.workerConcurrency);
+  if (!Number.isInteger(workerConcurrency) || workerConcurrency < 1) {
+    throw new CliError(
+      `invalid --worker-concurrency value ${JSON.stringify(options.workerConcurrency)}: expected an integer of at least 1`,
+    );
+  }
+  if (!isDstPolicy(options.dstPolicy)) {
+    throw new CliError(
+      `invalid --dst-policy value ${JSON.stringify(options.dstPolicy)}: expected cron or kubernetes`,
+    );
+  }
+  return { dataDir: options.dataDir, host, port, workerConcurrency, dstPolicy: options.dstPolicy };
+}
+
+/**
+ * `serve`: opens the store, serves the API, starts the controllers and the embedded worker,
+ * applies `-f` manifests, then runs until SIGINT or SIGTERM and stops everything in reverse.
+ */
+export async function runServe(options: ServeOptions, out: Output): Promise<number> {
+  const settings = parseServeOptions(options);
+  // Manifests are read and checked before anything starts, so a bad manifest fails fast.
+  let resources: AnyResource[] = [];
+  if (options.filename.length > 0) {
+    const sources = await readManifestSources(options.filename, readStdinText);
+    const parsed = parseSources(out, sources, 'strict');
+    if (parsed === undefined) return 1;
+    resources = parsed;
+  }
+
+  const clock = new SystemClock();
+  const store = await openStore({ dataDir: settings.dataDir, clock });
+  const app = createServer({ store, clock, logLevel: options.logLevel });
+  const logger = app.log;
+
+  let scheduler: { stop(): Promise<void> } | undefined;
+  const stop = async (): Promise<void> => {
+    await scheduler?.stop();
+    await app.close();
+    await store.close();
+  };
+
+  try {
+    await app.listen({ host: settings.host, port: settings.port });
+    const address = app.server.address() as AddressInfo;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    const url = `http://${host}:${address.port}`;
+    logger.info({ url, dataDir: settings.dataDir }, 'cronmesh API listening');
+
+    scheduler = await startScheduler({
+      store,
+      clock,
+      logger,
+      workerConcurrency: settings.workerConcurrency,
+      dstPolicy: settings.dstPolicy,
+    });
+
+    if (resources.length > 0) {
+      const exitCode = await applyStartupManifests(url, resources, out);
+      if (exitCode !== 0) {
+        await stop();
+        return exitCode;
+      }
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+
+  const signal = await waitForSignal();
+  logger.info({ signal }, 'stopping cronmesh');
+  await stop();
+  return 0;
+}
+
+async function applyStartupManifests(
+  url: string,
+  resources: readonly AnyResource[],
+  out: Output,
+): Promise<number> {
+  const context: CommandContext = {
+    client: new ApiClient(url),
+    namespace: 'default',
+    namespaceFromFlag: false,
+    out,
+    now: () => Date.now(),
+    signal: new AbortController().signal,
+  };
+  return applyResources(context, resources);
+}
+
+function waitForSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const handle = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', handle);
+      process.off('SIGTERM', handle);
+      resolve(signal);
+    };
+    process.on('SIGINT', handle);
+    process.on('SIGTERM', handle);
+  });
+}

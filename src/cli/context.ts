@@ -1,0 +1,20 @@
+import type { ApiClient } from './client.js';
+
+/** Where a command writes; main wires it to process.stdout and process.stderr. */
+export interface Output {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+/** What every command that talks to the server receives. */
+export interface CommandContext {
+  client: ApiClient;
+  namespace: string;
+  /** Whether the namespace came from `-n`, not the default, as kubectl's apply checks. */
+  namespaceFromFlag: boolean;
+  out: Output;
+  /** The wall-clock time in milliseconds, for ages. */
+  now(): number;
+  /** Aborted on SIGINT or SIGTERM, to end watches and followed logs. */
+  signal: AbortSignal;
+}

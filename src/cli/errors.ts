@@ -1,0 +1,47 @@
+import { ConnectionError, ServerError } from './client.js';
+
+/** A command was used wrongly or its input is unusable; printed as `error: <message>`. */
+export class CliError extends Error {
+  readonly code = 'CliError';
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+/**
+ * Formats an error the way kubectl prints it: server errors as
+ * `Error from server (NotFound): cronjobs.batch "x" not found`, Invalid errors as
+ * `The CronJob "x" is invalid: <field>: <detail>` (one cause per line when there are several),
+ * and every other error as `error: <message>`. The result ends with a newline.
+ */
+export function formatError(error: unknown): string {
+  if (error instanceof ServerError) return `${formatServerError(error)}\n`;
+  if (error instanceof ConnectionError) return `error: ${error.message}\n`;
+
+  const message = error instanceof Error ? error.message : String(error);
+  return message.startsWith('error: ') ? `${message}\n` : `error: ${message}\n`;
+}
+
+function formatServerError(error: ServerError): string {
+  const { status } = error;
+  const details = status.details;
+  if (status.reason === 'Invalid' && details !== undefined) {
+    const kind = details.kind ?? '';
+    const name = details.name ?? '';
+    let prefix = 'The request is invalid';
+    if (kind !== '' || name !== '') prefix = `The ${kind} ${JSON.stringify(name)} is invalid`;
+
+    const causes = [
+      ...new Set((details.causes ?? []).map((cause) => `${cause.field}: ${cause.message}`)),
+    ];
+    if (causes.length === 0) return prefix;
+    if (causes.length === 1) return `${prefix}: ${causes[0]}`;
+    return `${prefix}: \n${causes.map((cause) => `* ${cause}`).join('\n')}`;
+  }
+  if (status.reason !== undefined && status.reason !== '') {
+    return `Error from server (${status.reason}): ${error.message}`;
+  }
+  return `Error from server: ${error.message}`;
+}

@@ -1,0 +1,222 @@
+#!/usr/bin/env node
+import { Command, Option } from 'commander';
+import { ApiClient } from './client.js';
+import { runApply, parseValidateMode } from './commands/apply.js';
+import { runCreateJob } from './commands/create-job.js';
+import { deleteTargets, runDelete, targetsOfManifests } from './commands/delete.js';
+import { runDescribe } from './commands/describe.js';
+import { runGet } from './commands/get.js';
+import { runLogs } from './commands/logs.js';
+import { runServe } from './commands/serve.js';
+import { runSetSuspend } from './commands/suspend.js';
+import type { CommandContext, Output } from './context.js';
+import { CliError, formatError } from './errors.js';
+import { readManifestSources, readStdinText } from './manifest-files.js';
+import { runNext } from './next.js';
+import { parseSources } from './commands/apply.js';
+
+const defaultServer = 'http://127.0.0.1:8080';
+
+const output: Output = {
+  stdout: (text) => void process.stdout.write(text),
+  stderr: (text) => void process.stderr.write(text),
+};
+
+/** Ends the requests of watches and followed logs on the first SIGINT or SIGTERM. */
+const interrupt = new AbortController();
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Adds `--server` and `-n/--namespace`, which every command that calls the API takes. */
+function withServerOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option('--server <url>', 'URL of the cronmesh API server')
+        .env('CRONMESH_SERVER')
+        .default(defaultServer),
+    )
+    .option('-n, --namespace <namespace>', 'namespace of the objects', 'default');
+}
+
+function contextOf(command: Command): CommandContext {
+  const options = command.opts<{ server: string; namespace: string }>();
+  return {
+    client: new ApiClient(options.server, interrupt.signal),
+    namespace: options.namespace,
+    namespaceFromFlag: command.getOptionValueSource('namespace') === 'cli',
+    out: output,
+    now: () => Date.now(),
+    signal: interrupt.signal,
+  };
+}
+
+/** Runs a command action, printing errors the kubectl way and setting the exit code. */
+function action<Args extends unknown[]>(
+  run: (...args: Args) => Promise<number>,
+): (...args: Args) => Promise<void> {
+  return async (...args: Args) => {
+    try {
+      process.exitCode = await run(...args);
+    } catch (error) {
+      output.stderr(formatError(error));
+      process.exitCode = 1;
+    }
+  };
+}
+
+function buildProgram(): Command {
+  const program = new Command('cronmesh')
+    .description('Run Kubernetes CronJob and Job manifests as local processes, without a cluster.')
+    .showHelpAfterError();
+
+  program
+    .command('serve')
+    .description('Run the API server, the controllers and an embedded worker')
+    .option('--data-dir <dir>', 'directory of the SQLite database', './.cronmesh')
+    .option('--listen <host:port>', 'address the API listens on', '127.0.0.1:8080')
+    .option('--worker-concurrency <n>', 'attempts the embedded worker runs at the same time', '4')
+    .option('--dst-policy <policy>', 'default DST policy of CronJobs: cron or kubernetes', 'cron')
+    .option('--log-level <level>', 'log level: debug, info, warn or error', 'info')
+    .option('-f, --filename <path>', 'manifest file or directory to apply at start (repeatable)', collect, [])
+    .action(action((options: Parameters<typeof runServe>[0]) => runServe(options, output)));
+
+  withServerOptions(program.command('apply'))
+    .description('Create or update objects from manifest files')
+    .option('-f, --filename <path>', 'file, directory or - for standard input (repeatable)', collect, [])
+    .option('--validate <mode>', 'unknown manifest fields: strict, warn or ignore', 'strict')
+    .action(
+      action(async (options: { filename: string[]; validate: string }, command: Command) => {
+        const mode = parseValidateMode(options.validate);
+        const sources = await readManifestSources(options.filename, readStdinText);
+        return runApply(contextOf(command), sources, mode);
+      }),
+    );
+
+  withServerOptions(program.command('get'))
+    .description('List objects or show one: cronjobs, jobs, pods, configmaps, secrets, events')
+    .argument('<type-or-names...>', 'TYPE [NAME...] or TYPE/NAME...')
+    .option('-o, --output <format>', 'json, yaml, wide or name')
+    .option('-l, --selector <selector>', 'label selector, e.g. app=web,tier!=db')
+    .option('-w, --watch', 'after listing, print each change')
+    .option('-A, --all-namespaces', 'list objects of every namespace')
+    .action(
+      action((args: string[], options: Parameters<typeof runGet>[2], command: Command) =>
+        runGet(contextOf(command), args, options),
+      ),
+    );
+
+  withServerOptions(program.command('describe'))
+    .description('Show a cronjob, job or pod in detail, with its events')
+    .argument('<type-or-names...>', 'TYPE NAME... or TYPE/NAME...')
+    .action(action((args: string[], _options: object, command: Command) => runDescribe(contextOf(command), args)));
+
+  withServerOptions(program.command('delete'))
+    .description('Delete objects by type and name, or those a manifest describes')
+    .argument('[type-or-names...]', 'TYPE NAME... or TYPE/NAME...')
+    .option('-f, --filename <path>', 'delete the objects of a manifest file or directory (repeatable)', collect, [])
+    .option('--cascade <policy>', 'dependents: background, foreground or orphan', 'background')
+    .option('--ignore-not-found', 'treat objects that do not exist as deleted')
+    .action(
+      action(
+        async (
+          args: string[],
+          options: { filename: string[]; cascade: string; ignoreNotFound?: boolean },
+          command: Command,
+        ) => {
+          const context = contextOf(command);
+          if (options.filename.length === 0) return runDelete(context, args, options);
+          if (args.length > 0) throw new CliError('give either TYPE NAME or -f, not both');
+          const sources = await readManifestSources(options.filename, readStdinText);
+          const resources = parseSources(output, sources, 'ignore');
+          if (resources === undefined) return 1;
+          return deleteTargets(context, targetsOfManifests(resources, context.namespace), options);
+        },
+      ),
+    );
+
+  withServerOptions(program.command('logs'))
+    .description("Print a pod's log, or the log of a job's newest pod")
+    .argument('<target>', 'job/NAME, pod/NAME or a pod NAME')
+    .option('-c, --container <name>', 'container whose log to print')
+    .option('-f, --follow', 'stream the log until the container finishes')
+    .option('--pod-running-timeout <seconds>', "seconds to wait for a job's first pod", '20')
+    .action(
+      action(
+        (
+          target: string,
+          options: { container?: string; follow?: boolean; podRunningTimeout: string },
+          command: Command,
+        ) => {
+          const seconds = Number(options.podRunningTimeout);
+          if (!Number.isFinite(seconds) || seconds < 0) {
+            throw new CliError(`invalid --pod-running-timeout value ${JSON.stringify(options.podRunningTimeout)}: expected seconds`);
+          }
+          return runLogs(contextOf(command), target, { ...options, podRunningTimeoutMs: seconds * 1000 });
+        },
+      ),
+    );
+
+  const create = program.command('create').description('Create an object from the command line');
+  withServerOptions(create.command('job'))
+    .description('Create a job from a cronjob template')
+    .argument('<name>', 'name of the new job')
+    .option('--from <cronjob>', 'the cronjob to copy, as cronjob/NAME')
+    .action(
+      action((name: string, options: { from?: string }, command: Command) =>
+        runCreateJob(contextOf(command), name, options),
+      ),
+    );
+
+  for (const [name, suspend] of [['suspend', true], ['resume', false]] as const) {
+    withServerOptions(program.command(name))
+      .description(suspend ? 'Stop a cronjob from starting jobs' : 'Let a suspended cronjob start jobs again')
+      .argument('<target>', 'cronjob/NAME (or job/NAME)')
+      .action(
+        action((target: string, _options: object, command: Command) =>
+          runSetSuspend(contextOf(command), target, suspend),
+        ),
+      );
+  }
+
+  program
+    .command('next')
+    .description('Print the next fire times of a schedule')
+    .argument('<expression>', 'cron expression, e.g. "0 2 * * *"')
+    .option('--time-zone <zone>', 'IANA time zone; default: the local zone')
+    .option('--from <time>', 'RFC 3339 time to start from; default: now')
+    .option('-n, --count <n>', 'how many times to print', '5')
+    .option('--dst-policy <policy>', 'cron or kubernetes', 'cron')
+    .option('-o, --output <format>', 'text or json', 'text')
+    .action(
+      action(
+        async (
+          expression: string,
+          options: { timeZone?: string; from?: string; count: string; dstPolicy: string; output: string },
+        ) => {
+          const result = runNext(
+            {
+              expression,
+              timeZone: options.timeZone,
+              from: options.from,
+              count: Number(options.count),
+              dstPolicy: options.dstPolicy,
+              output: options.output as 'json' | 'text',
+            },
+            Date.now(),
+          );
+          output.stdout(result.stdout);
+          output.stderr(result.stderr);
+          return result.exitCode;
+        },
+      ),
+    );
+
+  return program;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => interrupt.abort());
+}
+await buildProgram().parseAsync(process.argv);

@@ -1,0 +1,250 @@
+import type { Clock } from '../util/clock.js';
+import { AttemptLog } from './attempt-log.js';
+import { ContainerProcess } from './container-process.js';
+import { RestartBackoff } from './restart-backoff.js';
+import type {
+  AttemptHooks,
+  AttemptResult,
+  AttemptSpec,
+  ContainerResult,
+  ResolvedContainer,
+} from './types.js';
+
+/** Seconds between SIGTERM and SIGKILL when the spec sets none, as in Kubernetes. */
+export const DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS = 30;
+
+/** Abort reason used when the abort signal carries no reason string. */
+export const DEFAULT_STOP_REASON = 'Stopped';
+
+export interface AttemptSettings {
+  clock: Clock;
+  restartBackoffMs: number;
+  maxRestartBackoffMs: number;
+}
+
+/**
+ * State of one `ProcessExecutor.run` call: the running processes, the pending restart
+ * delays and the stop request. Used once.
+ */
+export class AttemptRun {
+  private readonly log: AttemptLog;
+  private readonly running = new Set<ContainerProcess>();
+  private readonly pendingRestarts = new Set<() => void>();
+  private stopReason: string | undefined;
+  private hookFailure: { error: unknown } | undefined;
+
+  constructor(
+    private readonly spec: AttemptSpec,
+    private readonly hooks: AttemptHooks,
+    private readonly settings: AttemptSettings,
+  ) {
+    this.log = new AttemptLog(spec.logCapBytes, (container, stream, chunk) =>
+      this.callHook(() => hooks.onOutput(container, stream, chunk)),
+    );
+  }
+
+  async execute(signal: AbortSignal | undefined): Promise<AttemptResult> {
+    const onAbort = (): void => this.stop(stopReasonOf(signal?.reason));
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+
+    const initResults: ContainerResult[] = [];
+    const containerResults: ContainerResult[] = [];
+    try {
+      const initSucceeded = await this.runInitContainers(initResults);
+      if (initSucceeded && this.stopReason === undefined) {
+        containerResults.push(...(await this.runContainers()));
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+
+    if (this.hookFailure !== undefined) throw this.hookFailure.error;
+    return this.summarize(initResults, containerResults);
+  }
+
+  /** Runs init containers one at a time and returns whether all of them exited with 0. */
+  private async runInitContainers(results: ContainerResult[]): Promise<boolean> {
+    for (const container of this.spec.initContainers) {
+      if (this.stopReason !== undefined) return false;
+      const result = await this.runWithRestarts(container);
+      if (result === undefined) return false;
+      results.push(result);
+      if (result.exitCode !== 0) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Runs the regular containers concurrently. An internal error in one stops the others
+   * before it is raised, so no process is left running.
+   */
+  private async runContainers(): Promise<ContainerResult[]> {
+    const outcomes = await Promise.allSettled(
+      this.spec.containers.map((container) =>
+        this.runWithRestarts(container).catch((error: unknown) => {
+          this.stop(DEFAULT_STOP_REASON);
+          throw error;
+        }),
+      ),
+    );
+
+    const results: ContainerResult[] = [];
+    for (const outcome of outcomes) {
+      if (outcome.status === 'rejected') throw outcome.reason;
+      if (outcome.value !== undefined) results.push(outcome.value);
+    }
+    return results;
+  }
+
+  /**
+   * Runs a container until it exits with 0, the restart policy forbids a restart, or the
+   * attempt stops. Returns its last result, or undefined when it never ran.
+   */
+  private async runWithRestarts(
+    container: ResolvedContainer,
+  ): Promise<ContainerResult | undefined> {
+    const { hooks, settings } = this;
+    const backoff = new RestartBackoff(settings.restartBackoffMs, settings.maxRestartBackoffMs);
+    let restartCount = 0;
+    let last: ContainerResult | undefined;
+
+    for (;;) {
+      if (this.stopReason !== undefined) return last;
+      const result = await this.runOnce(container, restartCount);
+      last = result;
+      this.callHook(() => hooks.onContainerExit(container.name, result));
+
+      const mayRestart = this.spec.restartPolicy === 'OnFailure' && result.exitCode !== 0;
+      if (!mayRestart || this.stopReason !== undefined) return result;
+
+      const delayMs = backoff.delayAfterFailure(result.finishedAt);
+      if (delayMs > 0) await this.waitBeforeRestart(delayMs);
+      if (this.stopReason !== undefined) return result;
+
+      backoff.recordRestart(result.finishedAt, this.now());
+      restartCount += 1;
+      const count = restartCount;
+      this.callHook(() => hooks.onContainerRestart?.(container.name, count));
+    }
+  }
+
+  private async runOnce(
+    container: ResolvedContainer,
+    restartCount: number,
+  ): Promise<ContainerResult> {
+    const grace =
+      this.spec.terminationGracePeriodSeconds ?? DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS;
+    const containerProcess = ContainerProcess.start(container, {
+      clock: this.settings.clock,
+      now: () => this.now(),
+      log: this.log,
+      gracePeriodMs: grace * 1000,
+      restartCount,
+      onStart: (startedAt, pid) =>
+        this.callHook(() => this.hooks.onContainerStart(container.name, startedAt, pid)),
+    });
+    this.running.add(containerProcess);
+    try {
+      return await containerProcess.finished;
+    } finally {
+      this.running.delete(containerProcess);
+    }
+  }
+
+  /** Waits `delayMs` on the clock, or less if the attempt stops meanwhile. */
+  private waitBeforeRestart(delayMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      // SystemClock unrefs its timers, and no child process runs during the delay, so
+      // without this handle Node could exit with the attempt still pending. The interval
+      // never fires in practice and reads no time. It only keeps the event loop alive.
+      const keepAlive = setInterval(() => undefined, 2_147_483_647);
+      const finish = (): void => {
+        clearInterval(keepAlive);
+        this.pendingRestarts.delete(cancel);
+        resolve();
+      };
+      const timer = this.settings.clock.setTimer(delayMs, finish);
+      const cancel = (): void => {
+        timer.cancel();
+        finish();
+      };
+      this.pendingRestarts.add(cancel);
+    });
+  }
+
+  /** Stops every running container and cancels pending restarts. Later calls do nothing. */
+  private stop(reason: string): void {
+    if (this.stopReason !== undefined) return;
+    this.stopReason = reason;
+    for (const containerProcess of this.running) containerProcess.stop(reason);
+    for (const cancel of [...this.pendingRestarts]) cancel();
+  }
+
+  /**
+   * Calls a hook. If it throws, the first error is kept for `execute` to raise and the
+   * attempt stops, so that no process outlives a caller that can no longer follow it.
+   */
+  private callHook(call: () => void): void {
+    try {
+      call();
+    } catch (error) {
+      this.failOnHookError(error);
+    }
+  }
+
+  /** Reads `hooks.now`, falling back to the clock's time after stopping if the hook throws. */
+  private now(): number {
+    try {
+      return this.hooks.now();
+    } catch (error) {
+      this.failOnHookError(error);
+      return this.settings.clock.now();
+    }
+  }
+
+  private failOnHookError(error: unknown): void {
+    if (this.hookFailure === undefined) this.hookFailure = { error };
+    this.stop(DEFAULT_STOP_REASON);
+  }
+
+  private summarize(
+    initResults: ContainerResult[],
+    containerResults: ContainerResult[],
+  ): AttemptResult {
+    const results = { initContainers: initResults, containers: containerResults };
+    if (this.stopReason !== undefined) {
+      return {
+        phase: 'Failed',
+        reason: this.stopReason,
+        message: `attempt stopped: ${this.stopReason}`,
+        ...results,
+      };
+    }
+
+    const failedInit = initResults.find((result) => result.exitCode !== 0);
+    const failed = failedInit ?? containerResults.find((result) => result.exitCode !== 0);
+    if (failed === undefined) return { phase: 'Succeeded', ...results };
+
+    const kind = failedInit === undefined ? 'container' : 'init container';
+    return {
+      phase: 'Failed',
+      reason: failed.reason,
+      message: describeFailure(kind, failed),
+      ...results,
+    };
+  }
+}
+
+function describeFailure(kind: string, result: ContainerResult): string {
+  if (result.reason === 'ContainerCannotRun' && result.message !== undefined) {
+    return result.message;
+  }
+  const signal = result.signal === undefined ? '' : ` (${result.signal})`;
+  return `${kind} ${JSON.stringify(result.name)} exited with code ${result.exitCode}${signal}`;
+}
+
+/** Returns the abort reason when it is a non-empty string, and DEFAULT_STOP_REASON otherwise. */
+export function stopReasonOf(reason: unknown): string {
+  return typeof reason === 'string' && reason !== '' ? reason : DEFAULT_STOP_REASON;
+}

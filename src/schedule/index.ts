@@ -1,0 +1,39 @@
+// Public contract of the schedule engine. The implementation lives in the sibling files.
+// CONTRACT (kept stable for other layers):
+//
+//   export type DstPolicy = 'cron' | 'kubernetes';
+//
+//   /** robfig/cron v3 ParseStandard; throws ScheduleParseError whose message is robfig's text. */
+//   export function parseStandard(spec: string): CronSpec;
+//
+//   export interface Schedule {
+//     /** First fire time strictly after `from` (ms since epoch), or null if none within 5 years. */
+//     next(from: number): number | null;
+//   }
+//
+//   /**
+//    * Compiles a spec for evaluation. `timeZone` is an IANA name (undefined = the process's
+//    * local zone, as kube-controller-manager does). A `TZ=`/`CRON_TZ=` prefix inside the spec
+//    * wins over `timeZone`, as in robfig. Throws ScheduleParseError.
+//    */
+//   export function compileSchedule(
+//     spec: string,
+//     options?: { timeZone?: string; dstPolicy?: DstPolicy },
+//   ): Schedule;
+//
+//   /** Returns true when `zone` names a zone the runtime can load. */
+//   export function isKnownTimeZone(zone: string): boolean;
+//
+// Additions beyond the contract: Schedule also carries `timeZone` and `dstPolicy`, and
+// compileSchedule throws UnknownTimeZoneError for a `timeZone` option that does not load.
+// formatInZone renders RFC 3339 in a zone, and nextTimes lists consecutive fire times.
+
+export { compileSchedule, nextTimes } from './compile.js';
+export type { CompileOptions } from './compile.js';
+export { ScheduleParseError, UnknownTimeZoneError } from './errors.js';
+export type { ScheduleField } from './errors.js';
+export { parseStandard } from './parse.js';
+export type { CronField, CronFieldsSpec, CronSpec, EverySpec } from './parse.js';
+export { DST_POLICIES, isDstPolicy } from './types.js';
+export type { DstPolicy, Schedule } from './types.js';
+export { formatInZone, isKnownTimeZone, localTimeZone } from './zone.js';

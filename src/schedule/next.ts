@@ -1,0 +1,227 @@
+// Next fire times of five-field schedules. The search jumps field by field: to the next
+// matching day through the calendar, then to the first matching hour and minute of that day
+// through lookup tables, and maps wall-clock times to instants with the zone's offsets.
+//
+// The `kubernetes` policy follows the wall-clock rule: the next fire time is the first instant
+// after `from` whose local time matches the fields, so a skipped local time does not fire and a
+// repeated one fires twice. This equals robfig/cron v3.0.1 except where robfig steps hour by
+// hour from truncated local times across a transition that is off the whole hour (Lord Howe
+// shifts by 30 minutes, Chatham jumps at 02:45) or at local midnight (Santiago). There robfig
+// (checked with the reference program, tz data 2025b):
+// - returns a time before its input: Pacific/Chatham `0 3 * * *` from 2024-04-06T14:00Z gives
+//   2024-04-06T13:15Z, where this engine gives 2024-04-06T14:15Z (03:00 +12:45);
+// - returns a time the fields do not match: America/Santiago `0 1 * * 6` from
+//   2024-09-08T01:00Z gives Sunday 2024-09-08T04:00Z, where this engine gives Saturday
+//   2024-09-14T04:00Z;
+// - skips matching times, up to a whole day or month: Australia/Lord_Howe `0 0 * * *` from
+//   2024-04-06T13:00Z gives 2024-04-08T13:30Z, where this engine gives 2024-04-07T13:30Z.
+
+import {
+  DAY_MS,
+  HOUR_MS,
+  MINUTE_MS,
+  SECOND_MS,
+  civilFromDays,
+  daysFromCivil,
+  daysInMonth,
+  weekday,
+} from './calendar.js';
+import type { CronFieldsSpec } from './parse.js';
+import type { DstPolicy, Schedule } from './types.js';
+import { ZoneOffsets } from './zone.js';
+
+// Every instant whose wall clock falls on a given local day lies within this margin of the
+// day's bounds read as UTC. Current offsets stay within -12 h and +14 h, and the margin also
+// covers historical local mean times.
+const WINDOW_MARGIN_MS = 16 * HOUR_MS;
+
+// robfig gives up after the fifth calendar year following the year it starts in.
+const HORIZON_YEARS = 5;
+
+// Date objects, which Intl formats, cover ±8.64e15 ms. Searches keep a few years of headroom.
+const MAX_SEARCH_FROM_MS = 8.64e15 - (HORIZON_YEARS + 2) * 366 * DAY_MS;
+
+/** A five-field schedule evaluated on the wall clock of one zone. */
+export class CronFieldsSchedule implements Schedule {
+  private readonly offsets: ZoneOffsets;
+  private readonly minuteAtOrAfter: Int8Array;
+  private readonly hourAtOrAfter: Int8Array;
+  private readonly firstMinute: number;
+  private readonly hours: Uint8Array;
+  private readonly daysOfMonth: Uint8Array;
+  private readonly months: Uint8Array;
+  private readonly daysOfWeek: Uint8Array;
+  private readonly bothDayFieldsMustMatch: boolean;
+  private readonly neverFires: boolean;
+  // Under the cron policy, a fixed-time schedule fires once at the end of a skipped interval
+  // and only at the first occurrence of a repeated one.
+  private readonly fixedTime: boolean;
+
+  constructor(
+    spec: CronFieldsSpec,
+    readonly timeZone: string,
+    readonly dstPolicy: DstPolicy,
+  ) {
+    this.offsets = ZoneOffsets.of(timeZone);
+    this.minuteAtOrAfter = atOrAfterTable(spec.minute.values, 60);
+    this.hourAtOrAfter = atOrAfterTable(spec.hour.values, 24);
+    this.firstMinute = spec.minute.values[0] ?? -1;
+    this.hours = membership(spec.hour.values, 24);
+    this.daysOfMonth = membership(spec.dayOfMonth.values, 32);
+    this.months = membership(spec.month.values, 13);
+    this.daysOfWeek = membership(spec.dayOfWeek.values, 7);
+    this.bothDayFieldsMustMatch = spec.dayOfMonth.star || spec.dayOfWeek.star;
+    this.neverFires =
+      spec.minute.values.length === 0 ||
+      spec.hour.values.length === 0 ||
+      spec.month.values.length === 0 ||
+      (spec.dayOfMonth.values.length === 0 && spec.dayOfWeek.values.length === 0);
+    this.fixedTime = dstPolicy === 'cron' && !spec.minute.wildcard && !spec.hour.wildcard;
+  }
+
+  next(from: number): number | null {
+    if (!Number.isFinite(from) || Math.abs(from) > MAX_SEARCH_FROM_MS) {
+      throw new RangeError(
+        `from must be a finite instant within ±${MAX_SEARCH_FROM_MS} ms, got ${from}`,
+      );
+    }
+    if (this.neverFires) return null;
+
+    // Candidates start at the next whole second, so the result is strictly after `from`.
+    const start = Math.floor(from / SECOND_MS) * SECOND_MS + SECOND_MS;
+    const startDay = Math.floor((start + this.offsets.offsetAt(start)) / DAY_MS);
+    const lastDay = daysFromCivil(civilFromDays(startDay).year + HORIZON_YEARS, 12, 31);
+
+    // Around a backward jump, an instant after `start` can carry the previous day's wall clock,
+    // and a later day can hold an earlier instant. So the search starts a day early and goes on
+    // until no later day can beat the best instant found.
+    let best: number | null = null;
+    let day = this.nextMatchingDay(startDay - 1, lastDay);
+    while (day !== null) {
+      if (best !== null && day * DAY_MS - WINDOW_MARGIN_MS >= best) break;
+      const found = this.firstInstantOnDay(day, start);
+      if (found !== null && (best === null || found < best)) best = found;
+      day = this.nextMatchingDay(day + 1, lastDay);
+    }
+    return best;
+  }
+
+  /** Returns the first day number ≥ `dayNumber` and ≤ `lastDay` whose date matches, or null. */
+  private nextMatchingDay(dayNumber: number, lastDay: number): number | null {
+    let { year, month, day } = civilFromDays(dayNumber);
+    for (;;) {
+      const monthStart = daysFromCivil(year, month, 1);
+      if (monthStart > lastDay) return null;
+      if (this.months[month] === 1) {
+        const length = daysInMonth(year, month);
+        let dayOfWeek = weekday(monthStart + day - 1);
+        for (; day <= length; day++) {
+          if (this.dayMatches(day, dayOfWeek)) {
+            const found = monthStart + day - 1;
+            return found > lastDay ? null : found;
+          }
+          dayOfWeek = (dayOfWeek + 1) % 7;
+        }
+      }
+      day = 1;
+      month += 1;
+      if (month > 12) {
+        month = 1;
+        year += 1;
+      }
+    }
+  }
+
+  // robfig's rule: if either day field is a star, a day must match both, otherwise either.
+  private dayMatches(dayOfMonth: number, dayOfWeek: number): boolean {
+    const domMatches = this.daysOfMonth[dayOfMonth] === 1;
+    const dowMatches = this.daysOfWeek[dayOfWeek] === 1;
+    return this.bothDayFieldsMustMatch ? domMatches && dowMatches : domMatches || dowMatches;
+  }
+
+  /**
+   * Returns the first instant ≥ `start` whose wall clock is a matching time on local day
+   * `day`, under this schedule's DST policy, or null.
+   */
+  private firstInstantOnDay(day: number, start: number): number | null {
+    const dayStart = day * DAY_MS;
+    const dayEnd = dayStart + DAY_MS;
+    const windowStart = dayStart - WINDOW_MARGIN_MS;
+    const windowEnd = dayEnd + WINDOW_MARGIN_MS;
+    const offsetBefore = this.offsets.offsetAt(windowStart);
+    const offsetAfter = this.offsets.offsetAt(windowEnd);
+
+    // NOTE: equal offsets at both ends of the window are taken to mean no transition inside
+    // it. Two transitions within about 56 hours that cancel out would be missed.
+    if (offsetBefore === offsetAfter) {
+      const wallClock = this.firstWallClock(dayStart, start + offsetBefore, dayEnd);
+      return wallClock === null ? null : wallClock - offsetBefore;
+    }
+
+    // One transition: wall clock = instant + offsetBefore before it, + offsetAfter from it on.
+    const transition = this.offsets.transitionBetween(windowStart, windowEnd);
+    const beforeTransition = this.firstWallClock(
+      dayStart,
+      start + offsetBefore,
+      Math.min(dayEnd, transition + offsetBefore),
+    );
+    if (beforeTransition !== null) return beforeTransition - offsetBefore;
+
+    // Forward jump: wall-clock times in [transition + offsetBefore, transition + offsetAfter)
+    // never occur. The cron policy runs a fixed-time schedule due then at the transition.
+    if (this.fixedTime && offsetAfter > offsetBefore && transition >= start) {
+      const gapEnd = Math.min(dayEnd, transition + offsetAfter);
+      const skipped = this.firstWallClock(dayStart, transition + offsetBefore, gapEnd);
+      if (skipped !== null) return transition;
+    }
+
+    // Backward jump: wall-clock times in [transition + offsetAfter, transition + offsetBefore)
+    // occur twice. The cron policy runs a fixed-time schedule only at the first occurrence.
+    let lower = Math.max(start, transition) + offsetAfter;
+    if (this.fixedTime && offsetAfter < offsetBefore) {
+      lower = Math.max(lower, transition + offsetBefore);
+    }
+    const afterTransition = this.firstWallClock(dayStart, lower, dayEnd);
+    return afterTransition === null ? null : afterTransition - offsetAfter;
+  }
+
+  /**
+   * Returns the first matching wall-clock time (ms, read as UTC) in [`lower`, `upper`) on the
+   * day that starts at `dayStart`, or null.
+   */
+  private firstWallClock(dayStart: number, lower: number, upper: number): number | null {
+    const fromStart = Math.max(0, lower - dayStart);
+    let hour = Math.floor(fromStart / HOUR_MS);
+    let minute = Math.ceil((fromStart - hour * HOUR_MS) / MINUTE_MS);
+    if (minute === 60) {
+      hour += 1;
+      minute = 0;
+    }
+    if (hour >= 24) return null;
+
+    let found: number | null = null;
+    const sameHourMinute = this.hours[hour] === 1 ? (this.minuteAtOrAfter[minute] ?? -1) : -1;
+    if (sameHourMinute >= 0) {
+      found = dayStart + hour * HOUR_MS + sameHourMinute * MINUTE_MS;
+    } else {
+      const laterHour = this.hourAtOrAfter[hour + 1] ?? -1;
+      if (laterHour >= 0) found = dayStart + laterHour * HOUR_MS + this.firstMinute * MINUTE_MS;
+    }
+    return found !== null && found < upper ? found : null;
+  }
+}
+
+// table[i] is the smallest value ≥ i in `values`, or -1. The table has size + 1 entries.
+function atOrAfterTable(values: readonly number[], size: number): Int8Array {
+  const table = new Int8Array(size + 1).fill(-1);
+  for (let index = size - 1; index >= 0; index--) {
+    table[index] = values.includes(index) ? index : (table[index + 1] ?? -1);
+  }
+  return table;
+}
+
+function membership(values: readonly number[], size: number): Uint8Array {
+  const table = new Uint8Array(size);
+  for (const value of values) table[value] = 1;
+  return table;
+}

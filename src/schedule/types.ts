@@ -1,0 +1,30 @@
+/**
+ * Rule for local times that daylight saving time skips or repeats.
+ * - `cron`: like Vixie/ISC cron, a fixed-time schedule (no wildcard in the minute or hour
+ *   field) fires once at the first instant after a skipped time, and only at the first
+ *   occurrence of a repeated time.
+ * - `kubernetes`: like robfig/cron v3 in Kubernetes, a skipped local time does not fire and a
+ *   repeated one fires at both occurrences.
+ * Schedules with a wildcard in the minute or hour field follow real time under both policies.
+ */
+export type DstPolicy = 'cron' | 'kubernetes';
+
+export const DST_POLICIES: readonly DstPolicy[] = ['cron', 'kubernetes'];
+
+/** Returns true when `value` is one of the DST policy names. */
+export function isDstPolicy(value: unknown): value is DstPolicy {
+  return value === 'cron' || value === 'kubernetes';
+}
+
+/** A compiled schedule. */
+export interface Schedule {
+  /**
+   * Returns the first fire time strictly after `from` (ms since the epoch), in whole seconds,
+   * or null when none falls within robfig's horizon: the end of the fifth calendar year after
+   * the year of `from` in the schedule's zone. `@every` schedules always return a time.
+   */
+  next(from: number): number | null;
+  /** IANA name of the zone whose wall clock the fields are matched against. */
+  readonly timeZone: string;
+  readonly dstPolicy: DstPolicy;
+}

@@ -1,0 +1,89 @@
+import { DecodeError, NoKindMatchError, ValidationError } from '../api/errors.js';
+import type { FieldError, FieldErrorType } from '../api/field-error.js';
+import { formatFieldError, formatWarning } from '../api/field-error.js';
+import { checkResource, collectWarnings } from '../api/index.js';
+import type { AnyResource } from '../api/types.js';
+import type { ResourceInfo } from './kinds.js';
+import type { StatusCause, StatusError } from './status.js';
+import { badRequest, invalid } from './status.js';
+
+/** Kubernetes `metav1.CauseType` for each field error type. */
+const causeTypes: Record<FieldErrorType, string> = {
+  Invalid: 'FieldValueInvalid',
+  Required: 'FieldValueRequired',
+  Unsupported: 'FieldValueNotSupported',
+  Forbidden: 'FieldValueForbidden',
+  TooLong: 'FieldValueTooLong',
+  TooMany: 'FieldValueTooMany',
+  Duplicate: 'FieldValueDuplicate',
+  NotFound: 'FieldValueNotFound',
+  // NOTE: Kubernetes reports unknown fields alone as a strict-decoding BadRequest (as
+  // checkFields does); mixed with other errors they are listed as Invalid causes here.
+  Unknown: 'FieldValueInvalid',
+};
+
+/** How the server treats unknown fields, as the Kubernetes `fieldValidation` parameter. */
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
+/** Parses `fieldValidation`; Kubernetes' default is `Warn`. Throws BadRequest for other values. */
+export function parseFieldValidation(value: string | undefined): FieldValidation {
+  if (value === undefined || value === '') return 'Warn';
+  if (value === 'Strict' || value === 'Warn' || value === 'Ignore') return value;
+  throw badRequest(
+    `fieldValidation: Unsupported value: ${JSON.stringify(value)}: supported values: "Ignore", "Warn", "Strict"`,
+  );
+}
+
+/** Converts field errors to the Kubernetes Invalid (422) Status error. */
+export function invalidFromFieldErrors(
+  info: ResourceInfo,
+  name: string,
+  errors: readonly FieldError[],
+): StatusError {
+  return invalid(info, name, errors.map(toCause));
+}
+
+function toCause(error: FieldError): StatusCause {
+  const text = formatFieldError(error);
+  const prefix = `${error.field}: `;
+  const message = text.startsWith(prefix) ? text.slice(prefix.length) : text;
+  return { reason: causeTypes[error.type], message, field: error.field };
+}
+
+/** Throws a ValidationError from the api layer as the Invalid Status error; rethrows others. */
+export function rethrowValidation(error: unknown, info: ResourceInfo, name: string): never {
+  if (error instanceof ValidationError) {
+    throw invalidFromFieldErrors(info, error.resourceName || name, error.errors);
+  }
+  throw error;
+}
+
+/**
+ * Checks field names and types of a request body against the api schema. Unknown fields are
+ * dropped; `Strict` rejects them with 400, as Kubernetes' strict decoding does, and `Warn`
+ * returns them as warnings. Wrong types get 422 Invalid. Pods and Events, which the api layer
+ * has no manifest schema for, pass unchanged.
+ */
+export function checkFields(
+  info: ResourceInfo,
+  object: AnyResource,
+  mode: FieldValidation,
+): { resource: AnyResource; warnings: string[] } {
+  if (info.kind === 'Pod' || info.kind === 'Event') return { resource: object, warnings: [] };
+
+  const modes = { Strict: 'strict', Warn: 'warn', Ignore: 'ignore' } as const;
+  try {
+    const checked = checkResource(object as unknown as Record<string, unknown>, modes[mode]);
+    const warnings = [...checked.warnings, ...collectWarnings(checked.resource)];
+    return { resource: checked.resource, warnings: warnings.map(formatWarning) };
+  } catch (error) {
+    if (error instanceof ValidationError && error.errors.every((item) => item.type === 'Unknown')) {
+      const fields = error.errors.map((item) => formatFieldError(item));
+      throw badRequest(`strict decoding error: ${fields.join(', ')}`);
+    }
+    if (error instanceof NoKindMatchError || error instanceof DecodeError) {
+      throw badRequest(error.message);
+    }
+    rethrowValidation(error, info, object.metadata.name ?? '');
+  }
+}

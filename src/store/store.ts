@@ -1,0 +1,105 @@
+import type { AnyResource, ResourceKind } from '../api/types.js';
+import type { LabelRequirement } from '../api/selector.js';
+
+export interface ListOptions {
+  /** Omit to list across all namespaces. */
+  namespace?: string;
+  labelSelector?: LabelRequirement[];
+  /** Matches `metadata.ownerReferences[].uid`. */
+  ownerUid?: string;
+}
+
+export interface DeleteOptions {
+  /** The delete fails with a Conflict error unless the stored uid matches. */
+  uid?: string;
+  /** The delete fails with a Conflict error unless the stored resourceVersion matches. */
+  resourceVersion?: string;
+}
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface WatchEvent<T extends AnyResource = AnyResource> {
+  type: WatchEventType;
+  object: T;
+}
+
+export interface LogChunk {
+  /** Monotonic sequence number within one attempt's log. */
+  seq: number;
+  stream: 'stdout' | 'stderr';
+  /** Milliseconds since the epoch when the chunk was captured. */
+  time: number;
+  data: string;
+}
+
+/** Identifies one container's log within one attempt (Pod). */
+export interface LogKey {
+  namespace: string;
+  pod: string;
+  container: string;
+}
+
+/**
+ * Persistence for every resource kind, with Kubernetes API semantics: unique names per kind
+ * and namespace, a store-wide monotonically increasing resourceVersion, and optimistic
+ * concurrency on update. Implementations: `store/sqlite/` (default) and, later, PostgreSQL.
+ *
+ * Errors are StoreError subclasses from `store/errors.ts` (NotFound, AlreadyExists, Conflict,
+ * Invalid).
+ * Every method is asynchronous so a networked backend can implement the same interface.
+ * Writes are single-object and atomic; there are no multi-object transactions, as in Kubernetes.
+ */
+export interface Store {
+  /**
+   * Inserts a new object. Assigns `uid` and `creationTimestamp` (from `now`, milliseconds)
+   * unless already set, and always a new `resourceVersion`. Throws AlreadyExistsError on a name
+   * or uid clash, and InvalidObjectError when `metadata.resourceVersion` is set.
+   */
+  create<T extends AnyResource>(object: T, now: number): Promise<T>;
+
+  /** Returns the object or throws NotFoundError. */
+  get<T extends AnyResource>(kind: T['kind'], namespace: string, name: string): Promise<T>;
+
+  /** Returns the object or undefined. */
+  find<T extends AnyResource>(
+    kind: T['kind'],
+    namespace: string,
+    name: string,
+  ): Promise<T | undefined>;
+
+  /** Lists objects of one kind ordered by namespace, then name. */
+  list<T extends AnyResource>(kind: T['kind'], options?: ListOptions): Promise<T[]>;
+
+  /**
+   * Replaces the whole object. When `object.metadata.resourceVersion` or `metadata.uid` is set it
+   * must equal the stored one, else ConflictError. `uid` and `creationTimestamp` keep their stored
+   * values. Returns the stored object with its new resourceVersion; an update that changes
+   * nothing keeps the resourceVersion and sends no watch event.
+   */
+  update<T extends AnyResource>(object: T): Promise<T>;
+
+  /**
+   * Deletes the object and returns it as it was, except that `resourceVersion` is the new one
+   * that the deletion took (as in the DELETED watch event). Throws NotFoundError or ConflictError.
+   */
+  delete<T extends AnyResource>(
+    kind: T['kind'],
+    namespace: string,
+    name: string,
+    options?: DeleteOptions,
+  ): Promise<T>;
+
+  /** Subscribes to changes of one kind (all kinds when omitted). Returns the unsubscribe function. */
+  watch(kind: ResourceKind | undefined, listener: (event: WatchEvent) => void): () => void;
+
+  /** Appends log output of one container of one attempt. The caller enforces the size cap. */
+  appendLog(key: LogKey, stream: LogChunk['stream'], data: string, time: number): Promise<void>;
+
+  /** Returns the log chunks of one container with `seq > afterSeq`. */
+  readLog(key: LogKey, afterSeq?: number): Promise<LogChunk[]>;
+
+  /** Deletes every log chunk of an attempt. */
+  deleteLogs(namespace: string, pod: string): Promise<void>;
+
+  close(): Promise<void>;
+}

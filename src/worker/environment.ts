@@ -1,0 +1,166 @@
+import type { ConfigMap, Container, EnvVar, Pod, Secret } from '../api/types.js';
+import type { ResolvedContainer } from '../runtime/types.js';
+import type { Store } from '../store/store.js';
+
+/**
+ * An attempt whose environment cannot be built: a missing ConfigMap, Secret or key that is not
+ * optional. Kubernetes reports this as the container waiting reason CreateContainerConfigError.
+ */
+export class ContainerConfigError extends Error {
+  readonly code = 'CreateContainerConfigError';
+}
+
+type Lookup = <T extends ConfigMap | Secret>(
+  kind: T['kind'],
+  name: string,
+) => Promise<T | undefined>;
+
+/**
+ * Resolves one container of an attempt: `envFrom` first, then `env` in order (later entries
+ * win), `valueFrom` references, and `$(VAR)` expansion in env values, command and args.
+ */
+export async function resolveContainer(
+  pod: Pod,
+  container: Container,
+  store: Store,
+): Promise<ResolvedContainer> {
+  const namespace = pod.metadata.namespace ?? 'default';
+  const cache = new Map<string, ConfigMap | Secret | undefined>();
+  const lookup: Lookup = async (kind, name) => {
+    const key = `${kind}/${name}`;
+    if (!cache.has(key)) cache.set(key, await store.find(kind, namespace, name));
+    return cache.get(key) as never;
+  };
+
+  const env: Record<string, string> = {};
+  for (const source of container.envFrom ?? []) {
+    Object.assign(env, await resolveEnvFrom(source, lookup));
+  }
+  for (const variable of container.env ?? []) {
+    const value = await resolveEnvVar(variable, pod, lookup, env);
+    if (value !== undefined) env[variable.name] = value;
+  }
+
+  const resolved: ResolvedContainer = {
+    name: container.name,
+    command: container.command?.map((part) => expandReferences(part, env)),
+    args: (container.args ?? []).map((part) => expandReferences(part, env)),
+    env,
+  };
+  if (container.image !== undefined) resolved.image = container.image;
+  if (container.workingDir !== undefined) resolved.workingDir = container.workingDir;
+  return resolved;
+}
+
+async function resolveEnvFrom(
+  source: NonNullable<Container['envFrom']>[number],
+  lookup: Lookup,
+): Promise<Record<string, string>> {
+  const prefix = source.prefix ?? '';
+  const result: Record<string, string> = {};
+  if (source.configMapRef) {
+    const configMap = await lookup<ConfigMap>('ConfigMap', source.configMapRef.name);
+    if (!configMap) {
+      if (source.configMapRef.optional === true) return result;
+      throw new ContainerConfigError(`configmap "${source.configMapRef.name}" not found`);
+    }
+    for (const [key, value] of Object.entries(configMap.data ?? {})) result[prefix + key] = value;
+  }
+  if (source.secretRef) {
+    const secret = await lookup<Secret>('Secret', source.secretRef.name);
+    if (!secret) {
+      if (source.secretRef.optional === true) return result;
+      throw new ContainerConfigError(`secret "${source.secretRef.name}" not found`);
+    }
+    for (const [key, value] of Object.entries(secretValues(secret))) result[prefix + key] = value;
+  }
+  return result;
+}
+
+async function resolveEnvVar(
+  variable: EnvVar,
+  pod: Pod,
+  lookup: Lookup,
+  env: Record<string, string>,
+): Promise<string | undefined> {
+  if (variable.value !== undefined) return expandReferences(variable.value, env);
+  const from = variable.valueFrom;
+  if (!from) return '';
+  if (from.configMapKeyRef) {
+    const ref = from.configMapKeyRef;
+    const configMap = await lookup<ConfigMap>('ConfigMap', ref.name);
+    const value = configMap?.data?.[ref.key];
+    if (value !== undefined) return value;
+    if (ref.optional === true) return undefined;
+    throw new ContainerConfigError(
+      configMap
+        ? `couldn't find key ${ref.key} in ConfigMap ${pod.metadata.namespace ?? 'default'}/${ref.name}`
+        : `configmap "${ref.name}" not found`,
+    );
+  }
+  if (from.secretKeyRef) {
+    const ref = from.secretKeyRef;
+    const secret = await lookup<Secret>('Secret', ref.name);
+    const value = secret ? secretValues(secret)[ref.key] : undefined;
+    if (value !== undefined) return value;
+    if (ref.optional === true) return undefined;
+    throw new ContainerConfigError(
+      secret
+        ? `couldn't find key ${ref.key} in Secret ${pod.metadata.namespace ?? 'default'}/${ref.name}`
+        : `secret "${ref.name}" not found`,
+    );
+  }
+  if (from.fieldRef) return fieldValue(pod, from.fieldRef.fieldPath);
+  throw new ContainerConfigError(
+    `env "${variable.name}": valueFrom.resourceFieldRef is not supported yet`,
+  );
+}
+
+/** Returns the downward-API value of `fieldPath` for the attempt. */
+function fieldValue(pod: Pod, fieldPath: string): string {
+  const labelMatch = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(fieldPath);
+  if (labelMatch) {
+    const map = labelMatch[1] === 'labels' ? pod.metadata.labels : pod.metadata.annotations;
+    return map?.[labelMatch[2] ?? ''] ?? '';
+  }
+  switch (fieldPath) {
+    case 'metadata.name':
+      return pod.metadata.name;
+    case 'metadata.namespace':
+      return pod.metadata.namespace ?? 'default';
+    case 'metadata.uid':
+      return pod.metadata.uid ?? '';
+    case 'spec.nodeName':
+      return pod.status?.nodeName ?? '';
+    case 'spec.serviceAccountName':
+      return pod.spec.serviceAccountName ?? 'default';
+    case 'status.podIP':
+    case 'status.hostIP':
+      return '127.0.0.1';
+    default:
+      throw new ContainerConfigError(`unsupported fieldRef.fieldPath "${fieldPath}"`);
+  }
+}
+
+/** Decodes a Secret's base64 `data` and merges `stringData` over it. */
+function secretValues(secret: Secret): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const [key, value] of Object.entries(secret.data ?? {})) {
+    values[key] = Buffer.from(value, 'base64').toString('utf8');
+  }
+  return Object.assign(values, secret.stringData ?? {});
+}
+
+/**
+ * Expands `$(NAME)` with variables defined so far, as Kubernetes does: `$$(NAME)` escapes to a
+ * literal `$(NAME)`, and a reference to an undefined variable is left as written.
+ */
+export function expandReferences(text: string, env: Record<string, string>): string {
+  return text.replace(
+    /\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g,
+    (match, name: string | undefined) => {
+      if (match === '$$') return '$';
+      return name !== undefined && Object.hasOwn(env, name) ? (env[name] as string) : match;
+    },
+  );
+}
