@@ -83,7 +83,15 @@ export function decodeManifests(text: string, file: string): DecodeResult {
       continue;
     }
 
-    const value: unknown = doc.toJS({ maxAliasCount: 1000 });
+    let value: unknown;
+    try {
+      // toJS rejects alias expansion beyond its default limit of 100 (a "billion laughs" input).
+      value = doc.toJS();
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      errors.push(new DecodeError(file, message, lineAt(doc.range[0])));
+      continue;
+    }
     if (value === null || value === undefined) continue;
 
     const contents = doc.contents as YamlNode | null;

@@ -4,7 +4,7 @@ import { applyMergePatch, isJsonObject } from '../server/patch.js';
 /** The annotation where apply keeps the manifest it last applied, as kubectl does. */
 export const lastAppliedAnnotation = 'kubectl.kubernetes.io/last-applied-configuration';
 
-/** Returns a copy of `manifest` whose last-applied annotation holds the manifest itself. */
+/** Returns a copy of `manifest` whose last-applied annotation contains the manifest itself. */
 export function withLastApplied(manifest: AnyResource): AnyResource {
   const copy = structuredClone(manifest);
   const annotations = { ...copy.metadata.annotations };
@@ -17,10 +17,10 @@ export function withLastApplied(manifest: AnyResource): AnyResource {
 }
 
 /**
- * Computes the object an apply should store, as kubectl's client-side apply does: fields of the
- * new manifest are set on the live object (objects merge, lists are replaced), fields that the
- * previously applied manifest had and the new one lacks are removed, and fields that only the
- * server or other clients set (defaults, generated selectors, status) are kept.
+ * Computes the object an apply should store, as kubectl's client-side apply does. Fields of the
+ * new manifest are set on the live object, where objects merge and lists are replaced. Fields
+ * that the previously applied manifest had and the new one lacks are removed. Fields that only
+ * the server or other clients set (defaults, generated selectors, status) are kept.
  */
 export function mergeForApply(live: AnyResource, manifest: AnyResource): AnyResource {
   const recorded = live.metadata.annotations?.[lastAppliedAnnotation];
@@ -35,14 +35,17 @@ export function mergeForApply(live: AnyResource, manifest: AnyResource): AnyReso
   return applyMergePatch(live, threeWayPatch(lastApplied, manifest)) as AnyResource;
 }
 
-/** The merge patch that sets every field of `current` and removes fields only `last` has. */
+/** Returns the merge patch that sets every field of `current` and removes those only `last` has. */
 function threeWayPatch(last: unknown, current: unknown): unknown {
   if (!isJsonObject(current)) return current;
 
   const patch: Record<string, unknown> = {};
   const previous = isJsonObject(last) ? last : {};
   for (const [key, value] of Object.entries(current)) {
-    patch[key] = isJsonObject(value) && isJsonObject(previous[key]) ? threeWayPatch(previous[key], value) : value;
+    patch[key] =
+      isJsonObject(value) && isJsonObject(previous[key])
+        ? threeWayPatch(previous[key], value)
+        : value;
   }
   for (const key of Object.keys(previous)) {
     if (!(key in current)) patch[key] = null;

@@ -1,6 +1,6 @@
 import type { Status } from '../server/status.js';
 
-/** The server answered with an error Status. `code` is the Status reason, e.g. `NotFound`. */
+/** An error Status from the server. `code` is the Status reason, e.g. `NotFound`. */
 export class ServerError extends Error {
   readonly code: string;
 
@@ -66,7 +66,10 @@ export class ApiClient {
 
   /** Sends a JSON merge patch (RFC 7386). */
   mergePatch<T>(path: string, patch: unknown): Promise<T> {
-    return this.json<T>('PATCH', path, { body: patch, contentType: 'application/merge-patch+json' });
+    return this.json<T>('PATCH', path, {
+      body: patch,
+      contentType: 'application/merge-patch+json',
+    });
   }
 
   delete<T>(path: string, query?: Query): Promise<T> {
@@ -117,7 +120,11 @@ export class ApiClient {
     } catch (error) {
       if (this.signal?.aborted === true) throw error;
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      throw new ConnectionError(this.server, cause?.code, cause?.message ?? (error as Error).message);
+      throw new ConnectionError(
+        this.server,
+        cause?.code,
+        cause?.message ?? (error as Error).message,
+      );
     }
   }
 }
@@ -143,7 +150,7 @@ async function errorFromResponse(response: Response): Promise<ServerError> {
   return new ServerError(status, response.status);
 }
 
-/** The Kubernetes Status reason for an HTTP status code without a Status body. */
+/** Returns the Kubernetes Status reason for an HTTP status code without a Status body. */
 function reasonForHttpStatus(code: number): string {
   const reasons: Record<number, string> = {
     400: 'BadRequest',

@@ -1,12 +1,12 @@
 import type { ApiClient } from './client.js';
 
-/** Where a command writes; main wires it to process.stdout and process.stderr. */
+/** The output streams of a command; main wires them to process.stdout and process.stderr. */
 export interface Output {
   stdout(text: string): void;
   stderr(text: string): void;
 }
 
-/** What every command that talks to the server receives. */
+/** The dependencies of every command that calls the API server. */
 export interface CommandContext {
   client: ApiClient;
   namespace: string;

@@ -1,6 +1,6 @@
 import { ConnectionError, ServerError } from './client.js';
 
-/** A command was used wrongly or its input is unusable; printed as `error: <message>`. */
+/** A wrong use of a command or unusable input, printed as `error: <message>`. */
 export class CliError extends Error {
   readonly code = 'CliError';
 
@@ -11,10 +11,10 @@ export class CliError extends Error {
 }
 
 /**
- * Formats an error the way kubectl prints it: server errors as
- * `Error from server (NotFound): cronjobs.batch "x" not found`, Invalid errors as
- * `The CronJob "x" is invalid: <field>: <detail>` (one cause per line when there are several),
- * and every other error as `error: <message>`. The result ends with a newline.
+ * Formats an error the way kubectl prints it. A server error reads
+ * `Error from server (NotFound): cronjobs.batch "x" not found`. An Invalid error reads
+ * `The CronJob "x" is invalid: <field>: <detail>`, with one cause per line when there are several.
+ * Any other error reads `error: <message>`. The result ends with a newline.
  */
 export function formatError(error: unknown): string {
   if (error instanceof ServerError) return `${formatServerError(error)}\n`;

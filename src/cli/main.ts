@@ -54,7 +54,7 @@ function contextOf(command: Command): CommandContext {
 
 /** Runs a command action, printing errors the kubectl way and setting the exit code. */
 function action<Args extends unknown[]>(
-  run: (...args: Args) => Promise<number>,
+  run: (...args: Args) => number | Promise<number>,
 ): (...args: Args) => Promise<void> {
   return async (...args: Args) => {
     try {
@@ -79,12 +79,22 @@ function buildProgram(): Command {
     .option('--worker-concurrency <n>', 'attempts the embedded worker runs at the same time', '4')
     .option('--dst-policy <policy>', 'default DST policy of CronJobs: cron or kubernetes', 'cron')
     .option('--log-level <level>', 'log level: debug, info, warn or error', 'info')
-    .option('-f, --filename <path>', 'manifest file or directory to apply at start (repeatable)', collect, [])
+    .option(
+      '-f, --filename <path>',
+      'manifest file or directory to apply at start (repeatable)',
+      collect,
+      [],
+    )
     .action(action((options: Parameters<typeof runServe>[0]) => runServe(options, output)));
 
   withServerOptions(program.command('apply'))
     .description('Create or update objects from manifest files')
-    .option('-f, --filename <path>', 'file, directory or - for standard input (repeatable)', collect, [])
+    .option(
+      '-f, --filename <path>',
+      'file, directory or - for standard input (repeatable)',
+      collect,
+      [],
+    )
     .option('--validate <mode>', 'unknown manifest fields: strict, warn or ignore', 'strict')
     .action(
       action(async (options: { filename: string[]; validate: string }, command: Command) => {
@@ -110,12 +120,21 @@ function buildProgram(): Command {
   withServerOptions(program.command('describe'))
     .description('Show a cronjob, job or pod in detail, with its events')
     .argument('<type-or-names...>', 'TYPE NAME... or TYPE/NAME...')
-    .action(action((args: string[], _options: object, command: Command) => runDescribe(contextOf(command), args)));
+    .action(
+      action((args: string[], _options: object, command: Command) =>
+        runDescribe(contextOf(command), args),
+      ),
+    );
 
   withServerOptions(program.command('delete'))
     .description('Delete objects by type and name, or those a manifest describes')
     .argument('[type-or-names...]', 'TYPE NAME... or TYPE/NAME...')
-    .option('-f, --filename <path>', 'delete the objects of a manifest file or directory (repeatable)', collect, [])
+    .option(
+      '-f, --filename <path>',
+      'delete the objects of a manifest file or directory (repeatable)',
+      collect,
+      [],
+    )
     .option('--cascade <policy>', 'dependents: background, foreground or orphan', 'background')
     .option('--ignore-not-found', 'treat objects that do not exist as deleted')
     .action(
@@ -137,8 +156,8 @@ function buildProgram(): Command {
     );
 
   withServerOptions(program.command('logs'))
-    .description("Print a pod's log, or the log of a job's newest pod")
-    .argument('<target>', 'job/NAME, pod/NAME or a pod NAME')
+    .description("Print a pod's log, or the log of the newest pod of a job or cronjob")
+    .argument('<target>', 'cronjob/NAME, job/NAME, pod/NAME or a pod NAME')
     .option('-c, --container <name>', 'container whose log to print')
     .option('-f, --follow', 'stream the log until the container finishes')
     .option('--pod-running-timeout <seconds>', "seconds to wait for a job's first pod", '20')
@@ -151,9 +170,14 @@ function buildProgram(): Command {
         ) => {
           const seconds = Number(options.podRunningTimeout);
           if (!Number.isFinite(seconds) || seconds < 0) {
-            throw new CliError(`invalid --pod-running-timeout value ${JSON.stringify(options.podRunningTimeout)}: expected seconds`);
+            throw new CliError(
+              `invalid --pod-running-timeout value ${JSON.stringify(options.podRunningTimeout)}: expected seconds`,
+            );
           }
-          return runLogs(contextOf(command), target, { ...options, podRunningTimeoutMs: seconds * 1000 });
+          return runLogs(contextOf(command), target, {
+            ...options,
+            podRunningTimeoutMs: seconds * 1000,
+          });
         },
       ),
     );
@@ -169,9 +193,14 @@ function buildProgram(): Command {
       ),
     );
 
-  for (const [name, suspend] of [['suspend', true], ['resume', false]] as const) {
+  for (const [name, suspend] of [
+    ['suspend', true],
+    ['resume', false],
+  ] as const) {
     withServerOptions(program.command(name))
-      .description(suspend ? 'Stop a cronjob from starting jobs' : 'Let a suspended cronjob start jobs again')
+      .description(
+        suspend ? 'Stop a cronjob from starting jobs' : 'Let a suspended cronjob start jobs again',
+      )
       .argument('<target>', 'cronjob/NAME (or job/NAME)')
       .action(
         action((target: string, _options: object, command: Command) =>
@@ -191,9 +220,15 @@ function buildProgram(): Command {
     .option('-o, --output <format>', 'text or json', 'text')
     .action(
       action(
-        async (
+        (
           expression: string,
-          options: { timeZone?: string; from?: string; count: string; dstPolicy: string; output: string },
+          options: {
+            timeZone?: string;
+            from?: string;
+            count: string;
+            dstPolicy: string;
+            output: string;
+          },
         ) => {
           const result = runNext(
             {

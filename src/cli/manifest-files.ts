@@ -18,7 +18,8 @@ export async function readManifestSources(
   paths: readonly string[],
   readStdin: () => Promise<string>,
 ): Promise<ManifestSource[]> {
-  if (paths.length === 0) throw new CliError('must specify -f FILE, a directory or - for standard input');
+  if (paths.length === 0)
+    throw new CliError('must specify -f FILE, a directory or - for standard input');
 
   const sources: ManifestSource[] = [];
   for (const path of paths) {
@@ -27,7 +28,8 @@ export async function readManifestSources(
       continue;
     }
     const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') throw new CliError(`the path ${JSON.stringify(path)} does not exist`);
+      if (error.code === 'ENOENT')
+        throw new CliError(`the path ${JSON.stringify(path)} does not exist`);
       throw error;
     });
     if (!info.isDirectory()) {

@@ -52,7 +52,9 @@ export function parseResourceArgs(args: readonly string[]): {
 export function parseTypedName(arg: string): ResourceTarget {
   const slash = arg.indexOf('/');
   if (slash <= 0 || slash === arg.length - 1) {
-    throw new CliError(`arguments in resource/name form must have a single resource and name: ${JSON.stringify(arg)}`);
+    throw new CliError(
+      `arguments in resource/name form must have a single resource and name: ${JSON.stringify(arg)}`,
+    );
   }
   const info = resolveType(arg.slice(0, slash));
   return { info, name: checkName(arg.slice(slash + 1)) };

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { AnyResource, Event } from '../api/types.js';
+import { AlreadyExistsError } from '../store/errors.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
 import { toRfc3339 } from '../util/time.js';
@@ -49,11 +50,10 @@ export class StoreEventRecorder implements EventRecorder {
       }
     }
 
-    const name = `${object.metadata.name}.${now.toString(16)}${randomBytes(2).toString('hex')}`;
     const event: Event = {
       apiVersion: 'v1',
       kind: 'Event',
-      metadata: { name, namespace },
+      metadata: { name: eventName(object, now), namespace },
       involvedObject: {
         apiVersion: object.apiVersion,
         kind: object.kind,
@@ -70,8 +70,18 @@ export class StoreEventRecorder implements EventRecorder {
       lastTimestamp: timestamp,
       source: { component: this.component },
     };
-    await this.store.create(event, now);
-    this.recent.set(key, { name, at: now });
+    // Events of one object in one millisecond differ only in the random suffix, which can
+    // repeat, so a name clash is retried with a new suffix.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.store.create(event, now);
+        break;
+      } catch (error) {
+        if (!(error instanceof AlreadyExistsError) || attempt >= MAX_NAME_ATTEMPTS) throw error;
+        event.metadata.name = eventName(object, now);
+      }
+    }
+    this.recent.set(key, { name: event.metadata.name, at: now });
     if (this.recent.size > 10_000) this.pruneRecent(now);
   }
 
@@ -80,4 +90,12 @@ export class StoreEventRecorder implements EventRecorder {
       if (now - entry.at >= this.aggregateWindowMs) this.recent.delete(key);
     }
   }
+}
+
+/** Name attempts per Event before a name clash is raised. */
+const MAX_NAME_ATTEMPTS = 5;
+
+/** Returns `<object name>.<milliseconds in hex><4 random hex digits>`. */
+function eventName(object: AnyResource, now: number): string {
+  return `${object.metadata.name}.${now.toString(16)}${randomBytes(2).toString('hex')}`;
 }

@@ -68,7 +68,15 @@ export class GarbageCollector {
       if (object.kind === 'Pod') {
         this.queue.add(`logs/${object.metadata.namespace ?? 'default'}/${object.metadata.name}`);
       }
-    } else if (object.kind === 'Job' && object.spec.ttlSecondsAfterFinished !== undefined) {
+      return;
+    }
+    // A controller that read the owner just before its deletion creates the dependent after
+    // the owner's dependents were deleted, so a new dependent's owners are checked too.
+    if (event.type === 'ADDED' && ownerKindsOf(object.kind).length > 0) {
+      const namespace = object.metadata.namespace ?? 'default';
+      this.queue.add(`dependent/${object.kind}/${namespace}/${object.metadata.name}`);
+    }
+    if (object.kind === 'Job' && object.spec.ttlSecondsAfterFinished !== undefined) {
       this.queue.add(ttlKey(object));
     }
   }
@@ -84,6 +92,9 @@ export class GarbageCollector {
         return {};
       case 'ttl':
         return this.expireJob(rest[0] ?? '', rest[1] ?? '');
+      case 'dependent':
+        await this.deleteIfOwnersGone(rest[0] as ResourceKind, rest[1] ?? '', rest[2] ?? '');
+        return {};
       case 'sweep':
         await this.sweepOrphans();
         return {};
@@ -99,6 +110,29 @@ export class GarbageCollector {
       const dependents = await this.options.store.list(kind, { ownerUid });
       for (const dependent of dependents) await this.deleteQuietly(dependent);
     }
+  }
+
+  /**
+   * Deletes the object when it has owner references of its owner kinds and none of those owners
+   * exists with the referenced uid.
+   */
+  private async deleteIfOwnersGone(
+    kind: ResourceKind,
+    namespace: string,
+    name: string,
+  ): Promise<void> {
+    const object = await this.options.store.find(kind, namespace, name);
+    if (!object) return;
+    const ownerKinds = ownerKindsOf(kind);
+    const refs = (object.metadata.ownerReferences ?? []).filter((ref) =>
+      ownerKinds.includes(ref.kind as ResourceKind),
+    );
+    if (refs.length === 0) return;
+    for (const ref of refs) {
+      const owner = await this.options.store.find(ref.kind as ResourceKind, namespace, ref.name);
+      if (owner?.metadata.uid === ref.uid) return;
+    }
+    await this.deleteQuietly(object);
   }
 
   private async sweepOrphans(): Promise<void> {
@@ -157,6 +191,13 @@ export class GarbageCollector {
       if (!(error instanceof NotFoundError)) throw error;
     }
   }
+}
+
+/** Returns the kinds that can own objects of `kind`. */
+function ownerKindsOf(kind: ResourceKind): ResourceKind[] {
+  return Object.entries(DEPENDENT_KINDS)
+    .filter(([, dependents]) => dependents.includes(kind))
+    .map(([owner]) => owner as ResourceKind);
 }
 
 /** Returns the work-queue key of a Job's ttlSecondsAfterFinished check. */

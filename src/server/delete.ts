@@ -33,11 +33,12 @@ export function parseDeleteRequest(queryPolicy: string | undefined, body: unknow
   }
 
   const preconditions: DeleteOptions = {};
-  const given = options.preconditions;
-  if (isJsonObject(given)) {
-    if (typeof given.uid === 'string') preconditions.uid = given.uid;
-    if (typeof given.resourceVersion === 'string') {
-      preconditions.resourceVersion = given.resourceVersion;
+  const requestedPreconditions = options.preconditions;
+  if (isJsonObject(requestedPreconditions)) {
+    const { uid, resourceVersion } = requestedPreconditions;
+    if (typeof uid === 'string') preconditions.uid = uid;
+    if (typeof resourceVersion === 'string') {
+      preconditions.resourceVersion = resourceVersion;
     }
   }
   return { propagationPolicy: requested as PropagationPolicy, preconditions };
@@ -119,11 +120,11 @@ async function removeOwnerReference(
   let current: AnyResource | undefined = dependent;
   for (let attempt = 1; current !== undefined; attempt++) {
     const references = current.metadata.ownerReferences ?? [];
-    const kept = references.filter((reference) => reference.uid !== ownerUid);
-    if (kept.length === references.length) return;
+    const remaining = references.filter((reference) => reference.uid !== ownerUid);
+    if (remaining.length === references.length) return;
 
-    if (kept.length === 0) delete current.metadata.ownerReferences;
-    else current.metadata.ownerReferences = kept;
+    if (remaining.length === 0) delete current.metadata.ownerReferences;
+    else current.metadata.ownerReferences = remaining;
     try {
       await store.update(current);
       return;

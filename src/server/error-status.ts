@@ -1,4 +1,3 @@
-import type { ResourceKind } from '../api/types.js';
 import { InvalidObjectError, StoreError, isResourceKind } from '../store/errors.js';
 import { resourceInfo } from './kinds.js';
 import type { Status } from './status.js';
@@ -30,7 +29,11 @@ export function toStatus(error: unknown, bodyLimit: number): Status {
 
   const httpCode = (error as { statusCode?: unknown }).statusCode;
   if (typeof httpCode === 'number' && httpCode >= 400 && httpCode < 500) {
-    return failureStatus(httpCode, httpCode === 415 ? 'UnsupportedMediaType' : 'BadRequest', (error as Error).message);
+    return failureStatus(
+      httpCode,
+      httpCode === 415 ? 'UnsupportedMediaType' : 'BadRequest',
+      (error as Error).message,
+    );
   }
   return internalError(error instanceof Error ? error.message : String(error)).status;
 }
@@ -39,7 +42,7 @@ function storeErrorStatus(error: StoreError): Status {
   const { http, reason } = storeErrorCodes[error.code];
   if (!isResourceKind(error.kind)) return failureStatus(http, reason, error.message);
 
-  const info = resourceInfo(error.kind as ResourceKind);
+  const info = resourceInfo(error.kind);
   if (error instanceof InvalidObjectError) {
     const cause =
       error.value === undefined

@@ -29,8 +29,8 @@ const selectableFields: Record<ResourceKind, readonly string[]> = {
 };
 
 /**
- * Parses a field selector (`a=b,c!=d`; `==` is the same as `=`). Throws a BadRequest StatusError
- * for a malformed term or a field the kind cannot be selected by.
+ * Parses a field selector such as `a=b,c!=d`, where `==` is the same as `=`. Throws a BadRequest
+ * StatusError for a malformed term or a field the kind cannot be selected by.
  */
 export function parseFieldSelector(kind: ResourceKind, text: string): FieldRequirement[] {
   if (text.trim() === '') return [];
@@ -59,7 +59,9 @@ export function matchesFieldSelector(
 ): boolean {
   return requirements.every((requirement) => {
     const actual = readField(object, requirement.path);
-    return requirement.operator === '=' ? actual === requirement.value : actual !== requirement.value;
+    return requirement.operator === '='
+      ? actual === requirement.value
+      : actual !== requirement.value;
   });
 }
 

@@ -13,7 +13,7 @@ export interface ListQuery {
   watch?: string;
 }
 
-/** Which objects a list or watch returns. */
+/** The selection of objects a list or watch returns. */
 export interface ObjectFilter {
   /** Undefined for the all-namespaces paths. */
   namespace?: string;
@@ -42,12 +42,13 @@ export function parseListFilter(
 }
 
 export function matchesFilter(object: AnyResource, filter: ObjectFilter): boolean {
-  if (filter.namespace !== undefined && object.metadata.namespace !== filter.namespace) return false;
+  if (filter.namespace !== undefined && object.metadata.namespace !== filter.namespace)
+    return false;
   if (!matchesSelector(object.metadata.labels ?? {}, filter.labels)) return false;
   return matchesFieldSelector(object, filter.fields);
 }
 
-/** Returns whether the `watch` query parameter asks for a watch (`true` or `1`, as Kubernetes). */
+/** Returns whether the `watch` query parameter requests a watch (`true` or `1`, as in Kubernetes). */
 export function isWatchRequest(query: ListQuery): boolean {
   return query.watch === 'true' || query.watch === '1';
 }

@@ -21,7 +21,7 @@ export interface ServerOptions {
    * ...). Nothing is logged when both are omitted.
    */
   logLevel?: string;
-  /** Largest accepted request body in bytes; larger bodies get 413. Default 1 MiB. */
+  /** Largest accepted request body in bytes, default 1 MiB. Larger bodies get 413. */
   bodyLimit?: number;
   /** How often a followed log is read for new output, in milliseconds. Default 250. */
   logPollIntervalMs?: number;
@@ -37,13 +37,17 @@ export const defaultBodyLimit = 1024 * 1024;
  */
 export function createServer(options: ServerOptions): FastifyInstance {
   const bodyLimit = options.bodyLimit ?? defaultBodyLimit;
+  // close() destroys every connection, because HTTP clients such as undici open spare
+  // connections that send no request, and Node would wait for them until the keep-alive timeout.
+  // Fastify's own per-request lines are replaced by one debug line per response below.
+  const base = { bodyLimit, forceCloseConnections: true, disableRequestLogging: true };
   let app: FastifyInstance;
   if (options.logger !== undefined) {
-    app = Fastify({ loggerInstance: options.logger, bodyLimit });
+    app = Fastify({ ...base, loggerInstance: options.logger });
   } else if (options.logLevel !== undefined) {
-    app = Fastify({ logger: { level: options.logLevel }, bodyLimit });
+    app = Fastify({ ...base, logger: { level: options.logLevel } });
   } else {
-    app = Fastify({ logger: false, bodyLimit });
+    app = Fastify({ ...base, logger: false });
   }
   const streams = new OpenStreams();
 
@@ -63,6 +67,19 @@ export function createServer(options: ServerOptions): FastifyInstance {
   app.setNotFoundHandler((request, reply) => {
     const status = unknownPath(request.method, request.url).status;
     return reply.code(status.code).type('application/json').send(status);
+  });
+
+  app.addHook('onResponse', (request, reply, done) => {
+    request.log.debug(
+      {
+        method: request.method,
+        url: request.url,
+        statusCode: reply.statusCode,
+        responseTimeMs: reply.elapsedTime,
+      },
+      'request completed',
+    );
+    done();
   });
 
   // Watches and followed logs would otherwise keep close() waiting for their clients.

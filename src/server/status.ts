@@ -49,24 +49,24 @@ export function failureStatus(
   message: string,
   details?: StatusDetails,
 ): Status {
-  const status: Status = {
+  // The keys follow the field order of the Kubernetes Status type.
+  return {
     kind: 'Status',
     apiVersion: 'v1',
     metadata: {},
     status: 'Failure',
     message,
     reason,
+    ...(details === undefined ? {} : { details }),
     code,
   };
-  if (details !== undefined) status.details = details;
-  return status;
 }
 
 export function badRequest(message: string): StatusError {
   return new StatusError(failureStatus(400, 'BadRequest', message));
 }
 
-/** The Kubernetes NotFound error for one object: `cronjobs.batch "hello" not found`. */
+/** Returns the Kubernetes NotFound error for one object: `cronjobs.batch "hello" not found`. */
 export function notFound(info: ResourceInfo, name: string): StatusError {
   const qualified = info.group === '' ? info.plural : `${info.plural}.${info.group}`;
   return new StatusError(
@@ -78,7 +78,7 @@ export function notFound(info: ResourceInfo, name: string): StatusError {
   );
 }
 
-/** The NotFound error for a path that names no API resource. */
+/** Returns the NotFound error for a path that names no API resource. */
 export function unknownPath(method: string, url: string): StatusError {
   return new StatusError(
     failureStatus(
@@ -89,7 +89,10 @@ export function unknownPath(method: string, url: string): StatusError {
   );
 }
 
-export function unsupportedMediaType(contentType: string, accepted: readonly string[]): StatusError {
+export function unsupportedMediaType(
+  contentType: string,
+  accepted: readonly string[],
+): StatusError {
   return new StatusError(
     failureStatus(
       415,
@@ -111,8 +114,8 @@ export function requestEntityTooLarge(limitBytes: number): StatusError {
 }
 
 /**
- * The Kubernetes Invalid (422) error: `CronJob.batch "hello" is invalid: <field>: <detail>`, or
- * `[a, b]` when there are several causes, with one cause per field error.
+ * Returns the Kubernetes Invalid (422) error with one cause per field error. The message is
+ * `CronJob.batch "hello" is invalid: <field>: <detail>`, with `[a, b]` for several causes.
  */
 export function invalid(info: ResourceInfo, name: string, causes: StatusCause[]): StatusError {
   const qualifiedKind = info.group === '' ? info.kind : `${info.kind}.${info.group}`;
@@ -131,7 +134,7 @@ export function internalError(message: string): StatusError {
   );
 }
 
-/** The Success Status returned when a delete removed the object at once. */
+/** Returns the Success Status of a delete that removed the object at once. */
 export function deletedStatus(info: ResourceInfo, name: string, uid: string | undefined): Status {
   const details: StatusDetails = { name, group: info.group, kind: info.plural };
   if (uid !== undefined) details.uid = uid;

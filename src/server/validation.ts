@@ -17,12 +17,12 @@ const causeTypes: Record<FieldErrorType, string> = {
   TooMany: 'FieldValueTooMany',
   Duplicate: 'FieldValueDuplicate',
   NotFound: 'FieldValueNotFound',
-  // NOTE: Kubernetes reports unknown fields alone as a strict-decoding BadRequest (as
-  // checkFields does); mixed with other errors they are listed as Invalid causes here.
+  // Kubernetes reports unknown fields through strict decoding, not as field causes. Alone they
+  // become a BadRequest (see checkFields), and next to other errors they are Invalid causes.
   Unknown: 'FieldValueInvalid',
 };
 
-/** How the server treats unknown fields, as the Kubernetes `fieldValidation` parameter. */
+/** The treatment of unknown fields, set by the Kubernetes `fieldValidation` query parameter. */
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
 /** Parses `fieldValidation`; Kubernetes' default is `Warn`. Throws BadRequest for other values. */

@@ -16,7 +16,7 @@ export interface WriteContext {
   clock: Clock;
 }
 
-/** Which part of the object a write changes: the main resource, or the `/status` subresource. */
+/** The part of the object a write changes: the main resource, or the `/status` subresource. */
 export type WriteTarget = 'object' | 'status';
 
 /** The stored object and the API warnings to send back, as Kubernetes `Warning` headers do. */
@@ -85,8 +85,8 @@ export async function replaceObject(
 
 /**
  * Applies a JSON merge patch (RFC 7386). A patch that sets `metadata.resourceVersion` fails with
- * Conflict when the object changed; otherwise it is applied to the latest version, retrying when
- * another write lands between the read and the update.
+ * Conflict when the object changed since. Any other patch is applied to the latest version and
+ * retried when another write lands between the read and the update.
  */
 export async function patchObject(
   context: WriteContext,
@@ -98,7 +98,9 @@ export async function patchObject(
   fieldValidation: FieldValidation,
 ): Promise<WriteResult> {
   if (!isJsonObject(patch)) {
-    throw badRequest('the merge patch must be a JSON object, for example {"spec":{"suspend":true}}');
+    throw badRequest(
+      'the merge patch must be a JSON object, for example {"spec":{"suspend":true}}',
+    );
   }
   const patchMetadata = patch.metadata;
   const pinned = isJsonObject(patchMetadata) && patchMetadata.resourceVersion !== undefined;
@@ -164,7 +166,7 @@ function objectUpdate(info: ResourceInfo, old: AnyResource, incoming: AnyResourc
   }
 }
 
-/** The status subresource takes only `status` and the resourceVersion precondition. */
+/** Builds a status update: only `status` and the resourceVersion precondition come from the request. */
 function statusUpdate(old: AnyResource, incoming: AnyResource): AnyResource {
   const next = structuredClone(old);
   setOrDelete(next, 'status', structuredClone((incoming as { status?: unknown }).status));

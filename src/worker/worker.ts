@@ -1,5 +1,6 @@
 import { PROCESS_GROUPS_ANNOTATION, STOP_REASON_ANNOTATION } from '../api/annotations.js';
 import type { Pod } from '../api/types.js';
+import { InvalidAttemptSpecError } from '../runtime/errors.js';
 import type { AttemptHooks, AttemptResult, AttemptSpec } from '../runtime/types.js';
 import { ConflictError, NotFoundError } from '../store/errors.js';
 import type { Store, WatchEvent } from '../store/store.js';
@@ -38,6 +39,12 @@ interface Running {
 export const DEFAULT_LOG_CAP_BYTES = 4 * 1024 * 1024;
 
 /**
+ * Pod reason of an attempt that failed before any process started, for example because the
+ * executor rejected an environment value.
+ */
+export const START_ERROR_REASON = 'StartError';
+
+/**
  * Claims pending attempts (Pods with no node), runs them through the executor, stores their
  * output, and writes their phase and container states back, as kubelet does for Pods.
  */
@@ -65,8 +72,10 @@ export class Worker {
     this.unsubscribe?.();
     this.pollTimer?.cancel();
     for (const entry of this.running.values()) entry.abort.abort('WorkerStopped');
-    await Promise.allSettled([...this.running.values()].map((entry) => entry.done));
+    // A claim pass in flight launches the attempts it has claimed (already aborted above), so
+    // the running attempts are awaited only after it ended.
     await this.claiming;
+    await Promise.allSettled([...this.running.values()].map((entry) => entry.done));
   }
 
   /** Resolves when the attempts running now have finished and their results are stored. */
@@ -113,7 +122,8 @@ export class Worker {
     let claimed = 0;
     for (const pod of pods) {
       if (claimed >= free || this.stopped) break;
-      if (!isClaimable(pod) || this.running.has(keyOf(pod))) continue;
+      const key = keyOf(pod);
+      if (!isClaimable(pod) || this.running.has(key)) continue;
       const now = this.options.clock.now();
       const claim = structuredClone(pod);
       claim.status = {
@@ -122,24 +132,30 @@ export class Worker {
         nodeName: this.options.id,
         startTime: toRfc3339(now),
       };
+      // The entry is registered before the claim is written, so a stop or delete that lands
+      // while the write returns already reaches onEvent and aborts the attempt.
+      const entry: Running = {
+        abort: new AbortController(),
+        writes: Promise.resolve(),
+        done: Promise.resolve(),
+      };
+      this.running.set(key, entry);
       let stored: Pod;
       try {
         stored = await this.options.store.update(claim);
       } catch (error) {
+        this.running.delete(key);
         // Another worker or the Job controller changed the pod first.
         if (error instanceof ConflictError || error instanceof NotFoundError) continue;
         throw error;
       }
       claimed++;
-      this.launch(stored);
+      this.launch(stored, entry);
     }
   }
 
-  private launch(pod: Pod): void {
-    const abort = new AbortController();
-    const entry: Running = { abort, writes: Promise.resolve(), done: Promise.resolve() };
+  private launch(pod: Pod, entry: Running): void {
     const key = keyOf(pod);
-    this.running.set(key, entry);
     const ids = {
       namespace: pod.metadata.namespace,
       pod: pod.metadata.name,
@@ -147,8 +163,23 @@ export class Worker {
     };
     this.options.logger.info(ids, 'attempt started');
     entry.done = this.runAttempt(pod, entry)
+      .catch(async (error: unknown) => {
+        const detail = describeRunError(error);
+        this.options.logger.error({ ...ids, error: detail }, 'attempt failed to run');
+        // Without this the pod would stay Running under a live worker, and its Job would hang.
+        this.writeStatus(pod, entry, (current) => {
+          current.status = {
+            ...current.status,
+            phase: 'Failed',
+            reason: START_ERROR_REASON,
+            message: `the attempt could not start: ${detail}`,
+          };
+        });
+        await entry.writes;
+      })
+      .then(() => this.deleteLogsOfDeletedPod(pod))
       .catch((error: unknown) =>
-        this.options.logger.error({ ...ids, err: error }, 'attempt failed to run'),
+        this.options.logger.error({ ...ids, err: error }, 'attempt cleanup failed'),
       )
       .finally(() => {
         this.running.delete(key);
@@ -156,17 +187,35 @@ export class Worker {
       });
   }
 
+  /** Queues a status write of the attempt behind its earlier writes, so they land in order. */
+  private writeStatus(pod: Pod, entry: Running, mutate: (current: Pod) => void): void {
+    const ids = { namespace: pod.metadata.namespace, pod: pod.metadata.name };
+    entry.writes = entry.writes
+      .then(() => this.updatePod(pod, mutate))
+      .catch((error: unknown) =>
+        this.options.logger.error(
+          { ...ids, worker: this.options.id, err: error },
+          'attempt status write failed',
+        ),
+      );
+  }
+
+  /**
+   * Deletes the log of an attempt whose pod was deleted while it ran. The garbage collector
+   * deletes a pod's log when the pod goes, but output written during the grace period, or
+   * still queued, lands after that and would be kept forever.
+   */
+  private async deleteLogsOfDeletedPod(pod: Pod): Promise<void> {
+    const namespace = pod.metadata.namespace ?? 'default';
+    const current = await this.options.store.find<Pod>('Pod', namespace, pod.metadata.name);
+    if (current === undefined) await this.options.store.deleteLogs(namespace, pod.metadata.name);
+  }
+
   private async runAttempt(pod: Pod, entry: Running): Promise<void> {
     const { store, clock } = this.options;
     const namespace = pod.metadata.namespace ?? 'default';
     const ids = { namespace, pod: pod.metadata.name, worker: this.options.id };
-    const write = (mutate: (current: Pod) => void): void => {
-      entry.writes = entry.writes
-        .then(() => this.updatePod(pod, mutate))
-        .catch((error: unknown) =>
-          this.options.logger.error({ ...ids, err: error }, 'attempt status write failed'),
-        );
-    };
+    const write = (mutate: (current: Pod) => void): void => this.writeStatus(pod, entry, mutate);
 
     let spec: AttemptSpec;
     try {
@@ -286,6 +335,17 @@ export class Worker {
     }
     throw new Error(`pod ${namespace}/${pod.metadata.name}: status write kept conflicting`);
   }
+}
+
+/**
+ * Describes why an attempt could not run. An InvalidAttemptSpecError names only the field,
+ * because its message contains the value, which may come from a Secret.
+ */
+function describeRunError(error: unknown): string {
+  if (error instanceof InvalidAttemptSpecError) {
+    return `invalid attempt spec field ${error.field}`;
+  }
+  return error instanceof Error ? error.message : String(error);
 }
 
 function isClaimable(pod: Pod): boolean {

@@ -168,6 +168,23 @@ void describe('decodeManifests', () => {
     );
   });
 
+  void it('rejects an alias expansion attack', () => {
+    const levels = ['a: &a [x, x, x, x, x, x, x, x, x]'];
+    for (const [previous, name] of [...'abcdefghi'].map((letter, index) => [
+      letter,
+      'bcdefghij'[index],
+    ])) {
+      const alias = `*${previous}`;
+      levels.push(`${name}: &${name} [${Array(9).fill(alias).join(', ')}]`);
+    }
+    const result = decodeManifests(levels.join('\n'), 'bomb.yaml');
+    assert.equal(result.documents.length, 0);
+    assert.equal(
+      result.errors[0]?.message,
+      'error parsing bomb.yaml: line 1: Excessive alias count indicates a resource exhaustion attack',
+    );
+  });
+
   void it('returns nothing for an empty file', () => {
     const result = decodeManifests('', 'empty.yaml');
     assert.equal(result.documents.length, 0);

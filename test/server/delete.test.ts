@@ -3,7 +3,14 @@ import { after, before, describe, test } from 'node:test';
 import type { CronJob, Job } from '../../src/api/types.js';
 import type { Status } from '../../src/server/status.js';
 import type { TestServer } from './harness.js';
-import { cronJobManifest, cronJobsPath, jobManifest, jobsPath, request, startTestServer } from './harness.js';
+import {
+  cronJobManifest,
+  cronJobsPath,
+  jobManifest,
+  jobsPath,
+  request,
+  startTestServer,
+} from './harness.js';
 
 describe('DELETE routes', () => {
   let server: TestServer;
@@ -15,13 +22,16 @@ describe('DELETE routes', () => {
   });
 
   async function createOwnerAndJob(name: string): Promise<{ owner: CronJob; job: Job }> {
-    const owner = (await request<CronJob>(server, 'POST', cronJobsPath, cronJobManifest(name))).body;
-    const job = (await request<Job>(server, 'POST', jobsPath, jobManifest(`${name}-job`, owner))).body;
+    const owner = (await request<CronJob>(server, 'POST', cronJobsPath, cronJobManifest(name)))
+      .body;
+    const job = (await request<Job>(server, 'POST', jobsPath, jobManifest(`${name}-job`, owner)))
+      .body;
     return { owner, job };
   }
 
   test('delete returns a Success status', async () => {
-    const created = (await request<CronJob>(server, 'POST', cronJobsPath, cronJobManifest('gone'))).body;
+    const created = (await request<CronJob>(server, 'POST', cronJobsPath, cronJobManifest('gone')))
+      .body;
     const response = await request<Status>(server, 'DELETE', `${cronJobsPath}/gone`);
     assert.equal(response.status, 200);
     assert.deepEqual(response.body, {
@@ -53,7 +63,11 @@ describe('DELETE routes', () => {
 
   test('orphan delete removes owner references', async () => {
     await createOwnerAndJob('orphaner');
-    const response = await request(server, 'DELETE', `${cronJobsPath}/orphaner?propagationPolicy=Orphan`);
+    const response = await request(
+      server,
+      'DELETE',
+      `${cronJobsPath}/orphaner?propagationPolicy=Orphan`,
+    );
     assert.equal(response.status, 200);
     const job = await request<Job>(server, 'GET', `${jobsPath}/orphaner-job`);
     assert.equal(job.status, 200);
@@ -71,7 +85,11 @@ describe('DELETE routes', () => {
 
   test('unknown propagation policy is rejected', async () => {
     await request(server, 'POST', cronJobsPath, cronJobManifest('policy'));
-    const response = await request<Status>(server, 'DELETE', `${cronJobsPath}/policy?propagationPolicy=Later`);
+    const response = await request<Status>(
+      server,
+      'DELETE',
+      `${cronJobsPath}/policy?propagationPolicy=Later`,
+    );
     assert.equal(response.status, 400);
     assert.equal(
       response.body.message,

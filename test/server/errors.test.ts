@@ -32,7 +32,10 @@ describe('request errors', () => {
   test('body that is not an object is rejected', async () => {
     const response = await request<Status>(server, 'POST', cronJobsPath, '[1, 2]');
     assert.equal(response.status, 400);
-    assert.equal(response.body.message, 'the request body must be a JSON object describing a CronJob');
+    assert.equal(
+      response.body.message,
+      'the request body must be a JSON object describing a CronJob',
+    );
   });
 
   test('body over the limit names the limit', async () => {
@@ -52,7 +55,13 @@ describe('request errors', () => {
   });
 
   test('unsupported media type on create', async () => {
-    const response = await request<Status>(server, 'POST', cronJobsPath, 'kind: CronJob', 'application/yaml');
+    const response = await request<Status>(
+      server,
+      'POST',
+      cronJobsPath,
+      'kind: CronJob',
+      'application/yaml',
+    );
     assert.equal(response.status, 415);
     assert.equal(
       response.body.message,
@@ -61,7 +70,11 @@ describe('request errors', () => {
   });
 
   test('unknown path is NotFound', async () => {
-    const response = await request<Status>(server, 'GET', '/apis/batch/v1/namespaces/default/widgets');
+    const response = await request<Status>(
+      server,
+      'GET',
+      '/apis/batch/v1/namespaces/default/widgets',
+    );
     assert.equal(response.status, 404);
     assert.deepEqual(response.body, {
       kind: 'Status',
@@ -76,14 +89,25 @@ describe('request errors', () => {
   });
 
   test('strict field validation rejects unknown fields', async () => {
-    const manifest = { ...cronJobManifest('strict'), spec: { ...cronJobManifest('strict').spec, schedul: 'x' } };
-    const response = await request<Status>(server, 'POST', `${cronJobsPath}?fieldValidation=Strict`, manifest);
+    const manifest = {
+      ...cronJobManifest('strict'),
+      spec: { ...cronJobManifest('strict').spec, schedul: 'x' },
+    };
+    const response = await request<Status>(
+      server,
+      'POST',
+      `${cronJobsPath}?fieldValidation=Strict`,
+      manifest,
+    );
     assert.equal(response.status, 400);
     assert.equal(response.body.message, 'strict decoding error: unknown field "spec.schedul"');
   });
 
   test('default field validation warns and drops unknown fields', async () => {
-    const manifest = { ...cronJobManifest('warned'), spec: { ...cronJobManifest('warned').spec, schedul: 'x' } };
+    const manifest = {
+      ...cronJobManifest('warned'),
+      spec: { ...cronJobManifest('warned').spec, schedul: 'x' },
+    };
     const response = await request<CronJob>(server, 'POST', cronJobsPath, manifest);
     assert.equal(response.status, 201);
     assert.equal(response.headers.get('warning'), '299 - "unknown field \\"spec.schedul\\""');
@@ -100,7 +124,12 @@ describe('request errors', () => {
   });
 
   test('invalid fieldValidation value is rejected', async () => {
-    const response = await request<Status>(server, 'POST', `${cronJobsPath}?fieldValidation=Loose`, cronJobManifest('v'));
+    const response = await request<Status>(
+      server,
+      'POST',
+      `${cronJobsPath}?fieldValidation=Loose`,
+      cronJobManifest('v'),
+    );
     assert.equal(response.status, 400);
     assert.equal(
       response.body.message,

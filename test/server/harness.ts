@@ -71,7 +71,7 @@ export const cronJobsPath = '/apis/batch/v1/namespaces/default/cronjobs';
 export const jobsPath = '/apis/batch/v1/namespaces/default/jobs';
 export const podsPath = '/api/v1/namespaces/default/pods';
 
-/** A minimal valid CronJob manifest. */
+/** Returns a minimal valid CronJob manifest. */
 export function cronJobManifest(name: string, labels?: Record<string, string>): CronJob {
   const cronJob: CronJob = {
     apiVersion: 'batch/v1',
@@ -95,7 +95,7 @@ export function cronJobManifest(name: string, labels?: Record<string, string>): 
   return cronJob;
 }
 
-/** A Job manifest, optionally owned by `owner`. */
+/** Returns a Job manifest, optionally owned by `owner`. */
 export function jobManifest(name: string, owner?: AnyResource): Job {
   const job: Job = {
     apiVersion: 'batch/v1',
@@ -124,7 +124,7 @@ export function jobManifest(name: string, owner?: AnyResource): Job {
   return job;
 }
 
-/** A Pod with the given containers, stored directly as the Job controller would. */
+/** Returns a Pod with the given containers, shaped as the Job controller stores attempts. */
 export function podObject(name: string, containers: string[], initContainers: string[] = []): Pod {
   const pod: Pod = {
     apiVersion: 'v1',
@@ -137,7 +137,10 @@ export function podObject(name: string, containers: string[], initContainers: st
     status: { phase: 'Running' },
   };
   if (initContainers.length > 0) {
-    pod.spec.initContainers = initContainers.map((container) => ({ name: container, command: ['true'] }));
+    pod.spec.initContainers = initContainers.map((container) => ({
+      name: container,
+      command: ['true'],
+    }));
   }
   return pod;
 }

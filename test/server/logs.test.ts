@@ -40,10 +40,30 @@ describe('pod log route', () => {
     const { store } = server;
     await store.create(podObject('multi', ['main', 'side'], ['init']), 0);
     await store.create(podObject('single', ['only']), 0);
-    await store.appendLog({ namespace: 'default', pod: 'multi', container: 'main' }, 'stdout', 'out 1\n', 1);
-    await store.appendLog({ namespace: 'default', pod: 'multi', container: 'main' }, 'stderr', 'err 1\n', 2);
-    await store.appendLog({ namespace: 'default', pod: 'multi', container: 'side' }, 'stdout', 'side\n', 3);
-    await store.appendLog({ namespace: 'default', pod: 'single', container: 'only' }, 'stdout', 'alone\n', 4);
+    await store.appendLog(
+      { namespace: 'default', pod: 'multi', container: 'main' },
+      'stdout',
+      'out 1\n',
+      1,
+    );
+    await store.appendLog(
+      { namespace: 'default', pod: 'multi', container: 'main' },
+      'stderr',
+      'err 1\n',
+      2,
+    );
+    await store.appendLog(
+      { namespace: 'default', pod: 'multi', container: 'side' },
+      'stdout',
+      'side\n',
+      3,
+    );
+    await store.appendLog(
+      { namespace: 'default', pod: 'single', container: 'only' },
+      'stdout',
+      'alone\n',
+      4,
+    );
   });
   after(async () => {
     await server.close();
@@ -108,7 +128,12 @@ describe('pod log route', () => {
     await store.create(podObject('deleted', ['main']), 0);
     const response = await fetch(`${server.url}${podsPath}/deleted/log?follow=true`);
     const reader = new TextReader((response.body as ReadableStream<Uint8Array>).getReader());
-    await store.appendLog({ namespace: 'default', pod: 'deleted', container: 'main' }, 'stdout', 'bye\n', 1);
+    await store.appendLog(
+      { namespace: 'default', pod: 'deleted', container: 'main' },
+      'stdout',
+      'bye\n',
+      1,
+    );
     assert.equal(await reader.readUntil('bye\n'), true);
     await store.delete('Pod', 'default', 'deleted');
     assert.equal(await reader.readToEnd(), 'bye\n');
@@ -120,12 +145,23 @@ describe('pod log route', () => {
     pod.status = {
       phase: 'Pending',
       initContainerStatuses: [
-        { name: 'init', restartCount: 0, state: { terminated: { exitCode: 0, reason: 'Completed' } } },
+        {
+          name: 'init',
+          restartCount: 0,
+          state: { terminated: { exitCode: 0, reason: 'Completed' } },
+        },
       ],
     };
     await store.create(pod, 0);
-    await store.appendLog({ namespace: 'default', pod: 'init-done', container: 'init' }, 'stdout', 'ready\n', 1);
-    const response = await fetch(`${server.url}${podsPath}/init-done/log?container=init&follow=true`);
+    await store.appendLog(
+      { namespace: 'default', pod: 'init-done', container: 'init' },
+      'stdout',
+      'ready\n',
+      1,
+    );
+    const response = await fetch(
+      `${server.url}${podsPath}/init-done/log?container=init&follow=true`,
+    );
     assert.equal(await response.text(), 'ready\n');
   });
 });

@@ -18,7 +18,11 @@ const rfcCases: [unknown, unknown, unknown][] = [
   [{ a: 'c' }, { a: ['b'] }, { a: ['b'] }],
   [{ a: { b: 'c' } }, { a: { b: 'd', c: null } }, { a: { b: 'd' } }],
   [{ a: [{ b: 'c' }] }, { a: [1] }, { a: [1] }],
-  [['a', 'b'], ['c', 'd'], ['c', 'd']],
+  [
+    ['a', 'b'],
+    ['c', 'd'],
+    ['c', 'd'],
+  ],
   [{ a: 'b' }, ['c'], ['c']],
   [{ a: 'foo' }, null, null],
   [{ a: 'foo' }, 'bar', 'bar'],
@@ -106,7 +110,13 @@ describe('PATCH routes', () => {
     const first = { spec: { suspend: true } };
     await request(server, 'PATCH', `${cronJobsPath}/pinned`, first, mergePatch);
     const stale = { metadata: { resourceVersion: version }, spec: { suspend: false } };
-    const response = await request<Status>(server, 'PATCH', `${cronJobsPath}/pinned`, stale, mergePatch);
+    const response = await request<Status>(
+      server,
+      'PATCH',
+      `${cronJobsPath}/pinned`,
+      stale,
+      mergePatch,
+    );
     assert.equal(response.status, 409);
     assert.equal(response.body.reason, 'Conflict');
   });
@@ -114,7 +124,13 @@ describe('PATCH routes', () => {
   test('patch producing an invalid object is rejected', async () => {
     await request(server, 'POST', cronJobsPath, cronJobManifest('bad-patch'));
     const patch = { spec: { concurrencyPolicy: 'Sometimes' } };
-    const response = await request<Status>(server, 'PATCH', `${cronJobsPath}/bad-patch`, patch, mergePatch);
+    const response = await request<Status>(
+      server,
+      'PATCH',
+      `${cronJobsPath}/bad-patch`,
+      patch,
+      mergePatch,
+    );
     assert.equal(response.status, 422);
     assert.equal(
       response.body.message,
@@ -124,7 +140,10 @@ describe('PATCH routes', () => {
 
   test('status patch changes only status', async () => {
     await request(server, 'POST', cronJobsPath, cronJobManifest('status-patch'));
-    const patch = { spec: { schedule: '1 1 * * *' }, status: { lastScheduleTime: '2024-01-01T00:00:00Z' } };
+    const patch = {
+      spec: { schedule: '1 1 * * *' },
+      status: { lastScheduleTime: '2024-01-01T00:00:00Z' },
+    };
     const response = await request<CronJob>(
       server,
       'PATCH',
@@ -138,7 +157,13 @@ describe('PATCH routes', () => {
   });
 
   test('patch of a missing object is NotFound', async () => {
-    const response = await request<Status>(server, 'PATCH', `${cronJobsPath}/absent`, {}, mergePatch);
+    const response = await request<Status>(
+      server,
+      'PATCH',
+      `${cronJobsPath}/absent`,
+      {},
+      mergePatch,
+    );
     assert.equal(response.status, 404);
     assert.equal(response.body.message, 'cronjobs.batch "absent" not found');
   });

@@ -31,7 +31,12 @@ describe('resource routes', () => {
   });
 
   test('create cronjob applies defaults and metadata', async () => {
-    const response = await request<CronJob>(server, 'POST', cronJobsPath, cronJobManifest('create-1'));
+    const response = await request<CronJob>(
+      server,
+      'POST',
+      cronJobsPath,
+      cronJobManifest('create-1'),
+    );
     assert.equal(response.status, 201);
     const created = response.body;
     assert.equal(created.metadata.namespace, 'default');
@@ -156,7 +161,10 @@ describe('resource routes', () => {
     manifest.metadata.resourceVersion = '7';
     const response = await request<Status>(server, 'POST', cronJobsPath, manifest);
     assert.equal(response.status, 400);
-    assert.equal(response.body.message, 'resourceVersion should not be set on objects to be created');
+    assert.equal(
+      response.body.message,
+      'resourceVersion should not be set on objects to be created',
+    );
   });
 
   test('generateName gets a random suffix', async () => {
@@ -184,12 +192,20 @@ describe('resource routes', () => {
     const versions = response.body.items.map((item) => Number(item.metadata.resourceVersion));
     assert.equal(response.body.metadata.resourceVersion, String(Math.max(...versions)));
 
-    const selected = await request<List<CronJob>>(server, 'GET', `${namespace}?labelSelector=tier%3Dweb`);
+    const selected = await request<List<CronJob>>(
+      server,
+      'GET',
+      `${namespace}?labelSelector=tier%3Dweb`,
+    );
     assert.deepEqual(
       selected.body.items.map((item) => item.metadata.name),
       ['a'],
     );
-    const byName = await request<List<CronJob>>(server, 'GET', `${namespace}?fieldSelector=metadata.name%3Db`);
+    const byName = await request<List<CronJob>>(
+      server,
+      'GET',
+      `${namespace}?fieldSelector=metadata.name%3Db`,
+    );
     assert.deepEqual(
       byName.body.items.map((item) => item.metadata.name),
       ['b'],
@@ -198,17 +214,28 @@ describe('resource routes', () => {
 
   test('list across namespaces includes every namespace', async () => {
     await request(server, 'POST', '/apis/batch/v1/namespaces/ns-x/cronjobs', cronJobManifest('x'));
-    const response = await request<List<CronJob>>(server, 'GET', '/apis/batch/v1/cronjobs?labelSelector=tier');
+    const response = await request<List<CronJob>>(
+      server,
+      'GET',
+      '/apis/batch/v1/cronjobs?labelSelector=tier',
+    );
     assert.deepEqual(
       response.body.items.map((item) => `${item.metadata.namespace}/${item.metadata.name}`),
       ['listing/a', 'listing/b'],
     );
     const all = await request<List<CronJob>>(server, 'GET', '/apis/batch/v1/cronjobs');
-    assert.equal(all.body.items.some((item) => item.metadata.namespace === 'ns-x'), true);
+    assert.equal(
+      all.body.items.some((item) => item.metadata.namespace === 'ns-x'),
+      true,
+    );
   });
 
   test('unknown field selector is rejected', async () => {
-    const response = await request<Status>(server, 'GET', `${cronJobsPath}?fieldSelector=spec.schedule%3Dx`);
+    const response = await request<Status>(
+      server,
+      'GET',
+      `${cronJobsPath}?fieldSelector=spec.schedule%3Dx`,
+    );
     assert.equal(response.status, 400);
     assert.equal(
       response.body.message,
@@ -217,9 +244,15 @@ describe('resource routes', () => {
   });
 
   test('put replaces spec and keeps status', async () => {
-    const created = (await request<CronJob>(server, 'POST', cronJobsPath, cronJobManifest('put-1'))).body;
+    const created = (await request<CronJob>(server, 'POST', cronJobsPath, cronJobManifest('put-1')))
+      .body;
     const status = { ...created, status: { lastScheduleTime: '2024-01-01T00:00:00Z' } };
-    const withStatus = await request<CronJob>(server, 'PUT', `${cronJobsPath}/put-1/status`, status);
+    const withStatus = await request<CronJob>(
+      server,
+      'PUT',
+      `${cronJobsPath}/put-1/status`,
+      status,
+    );
     assert.equal(withStatus.status, 200);
 
     const changed = structuredClone(withStatus.body);
@@ -234,7 +267,8 @@ describe('resource routes', () => {
   });
 
   test('put with stale resourceVersion conflicts', async () => {
-    const created = (await request<CronJob>(server, 'POST', cronJobsPath, cronJobManifest('stale'))).body;
+    const created = (await request<CronJob>(server, 'POST', cronJobsPath, cronJobManifest('stale')))
+      .body;
     const first = structuredClone(created);
     first.spec.suspend = true;
     assert.equal((await request(server, 'PUT', `${cronJobsPath}/stale`, first)).status, 200);
@@ -257,7 +291,12 @@ describe('resource routes', () => {
   });
 
   test('put name must match the path', async () => {
-    const response = await request<Status>(server, 'PUT', `${cronJobsPath}/one`, cronJobManifest('other'));
+    const response = await request<Status>(
+      server,
+      'PUT',
+      `${cronJobsPath}/one`,
+      cronJobManifest('other'),
+    );
     assert.equal(response.status, 400);
     assert.equal(
       response.body.message,
@@ -266,13 +305,20 @@ describe('resource routes', () => {
   });
 
   test('put of a missing object is NotFound', async () => {
-    const response = await request<Status>(server, 'PUT', `${cronJobsPath}/ghost`, cronJobManifest('ghost'));
+    const response = await request<Status>(
+      server,
+      'PUT',
+      `${cronJobsPath}/ghost`,
+      cronJobManifest('ghost'),
+    );
     assert.equal(response.status, 404);
     assert.equal(response.body.message, 'cronjobs.batch "ghost" not found');
   });
 
   test('status put changes only status', async () => {
-    const created = (await request<CronJob>(server, 'POST', cronJobsPath, cronJobManifest('status-1'))).body;
+    const created = (
+      await request<CronJob>(server, 'POST', cronJobsPath, cronJobManifest('status-1'))
+    ).body;
     const body = structuredClone(created);
     body.spec.schedule = '7 7 * * *';
     body.status = { lastScheduleTime: '2024-01-01T00:05:00Z' };
@@ -291,7 +337,9 @@ describe('resource routes', () => {
     assert.equal(response.status, 201);
     const job = response.body;
     const uid = job.metadata.uid ?? '';
-    assert.deepEqual(job.spec.selector, { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } });
+    assert.deepEqual(job.spec.selector, {
+      matchLabels: { 'batch.kubernetes.io/controller-uid': uid },
+    });
     assert.equal(job.spec.template.metadata?.labels?.['batch.kubernetes.io/job-name'], 'job-1');
     assert.equal(job.spec.backoffLimit, 6);
     assert.equal(job.metadata.generation, 1);
@@ -311,7 +359,12 @@ describe('resource routes', () => {
       metadata: { name: 'token' },
       stringData: { token: 'abc' },
     };
-    const response = await request<Secret>(server, 'POST', '/api/v1/namespaces/default/secrets', secret);
+    const response = await request<Secret>(
+      server,
+      'POST',
+      '/api/v1/namespaces/default/secrets',
+      secret,
+    );
     assert.equal(response.status, 201);
     assert.deepEqual(response.body.data, { token: 'YWJj' });
     assert.equal(response.body.stringData, undefined);

@@ -82,7 +82,12 @@ describe('watch', () => {
     await temp.cleanup();
   });
 
-  async function send(method: string, path: string, body?: unknown, type = 'application/json'): Promise<void> {
+  async function send(
+    method: string,
+    path: string,
+    body?: unknown,
+    type = 'application/json',
+  ): Promise<void> {
     const init: RequestInit = { method };
     if (body !== undefined) {
       init.body = JSON.stringify(body);
@@ -148,7 +153,10 @@ describe('watch', () => {
 
   test('all-namespaces watch sees every namespace', async () => {
     const controller = new AbortController();
-    const events = await watch('/apis/batch/v1/cronjobs?watch=true&fieldSelector=metadata.namespace%3Dw4', controller);
+    const events = await watch(
+      '/apis/batch/v1/cronjobs?watch=true&fieldSelector=metadata.namespace%3Dw4',
+      controller,
+    );
     await send('POST', '/apis/batch/v1/namespaces/w4/cronjobs', cronJobManifest('first'));
     assert.equal(summary(await events.next()), 'ADDED w4/first');
     controller.abort();
@@ -173,7 +181,9 @@ describe('watch at server close', () => {
     await app.listen({ host: '127.0.0.1', port: 0 });
     const port = (app.server.address() as AddressInfo).port;
     try {
-      const response = await fetch(`http://127.0.0.1:${port}/api/v1/namespaces/default/pods?watch=true`);
+      const response = await fetch(
+        `http://127.0.0.1:${port}/api/v1/namespaces/default/pods?watch=true`,
+      );
       const events = new WatchReader((response.body as ReadableStream<Uint8Array>).getReader());
       const ended = events.next();
       await app.close();

@@ -20,7 +20,7 @@ const validateModes: Record<string, ValidateMode> = {
   false: 'ignore',
 };
 
-/** Parses `--validate`; throws CliError for other values. */
+/** Parses `--validate`. Throws CliError for other values. */
 export function parseValidateMode(value: string | undefined): ValidateMode {
   const mode = validateModes[value ?? 'strict'];
   if (mode === undefined) {
@@ -57,7 +57,7 @@ export function parseSources(
   return failed ? undefined : resources;
 }
 
-/** `apply -f ...`: creates each object, or updates it when it exists. Returns the exit code. */
+/** Runs `apply -f ...`: creates each object, or updates it when it exists. Returns the exit code. */
 export async function runApply(
   context: CommandContext,
   sources: readonly ManifestSource[],
@@ -69,7 +69,10 @@ export async function runApply(
   return applyResources(context, resources);
 }
 
-/** Applies each resource in order and prints kubectl's result lines; errors do not stop the rest. */
+/**
+ * Applies each resource in order and prints kubectl's result lines. An error is printed and the
+ * remaining resources are still applied.
+ */
 export async function applyResources(
   context: CommandContext,
   resources: readonly AnyResource[],

@@ -32,11 +32,12 @@ export function jobFromCronJob(name: string, cronJob: CronJob): Job {
     },
     spec: structuredClone(template.spec),
   };
-  if (template.metadata?.labels !== undefined) job.metadata.labels = { ...template.metadata.labels };
+  if (template.metadata?.labels !== undefined)
+    job.metadata.labels = { ...template.metadata.labels };
   return job;
 }
 
-/** `create job NAME --from=cronjob/X`. */
+/** Runs `create job NAME --from=cronjob/X`. */
 export async function runCreateJob(
   context: CommandContext,
   name: string,
@@ -47,7 +48,9 @@ export async function runCreateJob(
   }
   const source = parseTypedName(options.from);
   if (source.info.kind !== 'CronJob') {
-    throw new CliError(`unknown object type ${source.info.kind} in --from; use --from=cronjob/NAME`);
+    throw new CliError(
+      `unknown object type ${source.info.kind} in --from; use --from=cronjob/NAME`,
+    );
   }
 
   const cronJob = await context.client.get<CronJob>(

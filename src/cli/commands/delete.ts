@@ -38,7 +38,7 @@ export function propagationPolicy(cascade: string | undefined): string {
   return policy;
 }
 
-/** `delete TYPE NAME...` / `delete TYPE/NAME...`. Returns the exit code. */
+/** Runs `delete TYPE NAME...` or `delete TYPE/NAME...`. Returns the exit code. */
 export async function runDelete(
   context: CommandContext,
   args: readonly string[],
@@ -55,7 +55,7 @@ export async function runDelete(
   );
 }
 
-/** `delete -f FILE`: deletes every object the manifests describe. */
+/** Returns the objects that `delete -f FILE` deletes: those the manifests describe. */
 export function targetsOfManifests(
   resources: readonly AnyResource[],
   namespace: string,
@@ -63,7 +63,11 @@ export function targetsOfManifests(
   return resources.map((resource) => {
     const info = findResource(resource.kind);
     if (info === undefined) throw new CliError(`cronmesh does not serve kind ${resource.kind}`);
-    return { info, namespace: resource.metadata.namespace ?? namespace, name: resource.metadata.name };
+    return {
+      info,
+      namespace: resource.metadata.namespace ?? namespace,
+      name: resource.metadata.name,
+    };
   });
 }
 
@@ -83,7 +87,11 @@ export async function deleteTargets(
       });
       context.out.stdout(`${label} deleted\n`);
     } catch (error) {
-      if (options.ignoreNotFound === true && error instanceof ServerError && error.code === 'NotFound') {
+      if (
+        options.ignoreNotFound === true &&
+        error instanceof ServerError &&
+        error.code === 'NotFound'
+      ) {
         continue;
       }
       context.out.stderr(formatError(error));

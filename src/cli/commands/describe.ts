@@ -1,12 +1,15 @@
-import type { AnyResource, CronJob, Event, Job, Pod } from '../../api/types.js';
+import type { AnyResource, Event } from '../../api/types.js';
 import { collectionPath, objectPath, resourceInfo } from '../../server/kinds.js';
 import type { CommandContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { describeCronJob, describeJob, describePod } from '../format/describe.js';
 import { parseResourceArgs } from '../resource-args.js';
 
-/** `describe cronjob|job|pod NAME...`: kubectl's key/value layout with the object's Events. */
-export async function runDescribe(context: CommandContext, args: readonly string[]): Promise<number> {
+/** Runs `describe cronjob|job|pod NAME...`: kubectl's key/value layout with the object's Events. */
+export async function runDescribe(
+  context: CommandContext,
+  args: readonly string[],
+): Promise<number> {
   const { info, targets } = parseResourceArgs(args);
   if (info.kind !== 'CronJob' && info.kind !== 'Job' && info.kind !== 'Pod') {
     throw new CliError(`describe supports cronjobs, jobs and pods, not ${info.plural}`);
@@ -20,9 +23,9 @@ export async function runDescribe(context: CommandContext, args: readonly string
     );
     const events = await eventsFor(context, object);
     const now = context.now();
-    if (object.kind === 'CronJob') texts.push(describeCronJob(object as CronJob, events, now));
-    else if (object.kind === 'Job') texts.push(describeJob(object as Job, events, now));
-    else texts.push(describePod(object as Pod, events, now));
+    if (object.kind === 'CronJob') texts.push(describeCronJob(object, events, now));
+    else if (object.kind === 'Job') texts.push(describeJob(object, events, now));
+    else if (object.kind === 'Pod') texts.push(describePod(object, events, now));
   }
   // kubectl writes two newlines between described objects, after the one each ends with.
   context.out.stdout(texts.join('\n\n'));

@@ -22,7 +22,7 @@ interface ListResponse {
   items: AnyResource[];
 }
 
-/** `get TYPE [NAME...]`: prints objects as a table, JSON, YAML or names. Returns the exit code. */
+/** Runs `get TYPE [NAME...]`: prints objects as a table, JSON, YAML or names. Returns the exit code. */
 export async function runGet(
   context: CommandContext,
   args: readonly string[],
@@ -40,7 +40,9 @@ export async function runGet(
 
   if (targets.length > 0) {
     if (options.watch === true && targets.length > 1) {
-      throw new CliError('watch is only supported on individual resources and resource collections');
+      throw new CliError(
+        'watch is only supported on individual resources and resource collections',
+      );
     }
     const names = targets.map((target) => target.name);
     const { found, exitCode } = await printNamed(context, printer, names);
@@ -76,7 +78,9 @@ async function printNamed(
   const errors: string[] = [];
   for (const name of names) {
     try {
-      found.push(await context.client.get<AnyResource>(objectPath(printer.info, context.namespace, name)));
+      found.push(
+        await context.client.get<AnyResource>(objectPath(printer.info, context.namespace, name)),
+      );
     } catch (error) {
       errors.push(formatError(error));
     }
@@ -100,13 +104,14 @@ async function watch(
   listed: readonly AnyResource[],
 ): Promise<void> {
   const seen = new Map<string, number>();
-  for (const item of listed) seen.set(item.metadata.uid ?? '', Number(item.metadata.resourceVersion));
+  for (const item of listed)
+    seen.set(item.metadata.uid ?? '', Number(item.metadata.resourceVersion));
 
   try {
-    const body = await context.client.stream(
-      collectionPath(info, namespace),
-      { ...query, watch: 'true' }
-    );
+    const body = await context.client.stream(collectionPath(info, namespace), {
+      ...query,
+      watch: 'true',
+    });
     for await (const event of readWatchEvents(body)) {
       const uid = event.object.metadata.uid ?? '';
       const version = Number(event.object.metadata.resourceVersion);
@@ -150,7 +155,7 @@ class ObjectPrinter {
     }
   }
 
-  /** A watch prints every changed object on its own; YAML documents get a `---` separator. */
+  /** Prints the object of one watch event. YAML documents get a `---` separator. */
   printWatched(object: AnyResource): void {
     if (this.format === 'json') this.context.out.stdout(toJson(object));
     else if (this.format === 'yaml') this.context.out.stdout(`---\n${toYaml(object)}`);

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Pod } from '../../api/types.js';
+import { SCHEDULED_TIMESTAMP_ANNOTATION } from '../../api/annotations.js';
+import type { Job, Pod } from '../../api/types.js';
 import { collectionPath, objectPath, resourceInfo } from '../../server/kinds.js';
 import type { Query } from '../client.js';
 import type { CommandContext } from '../context.js';
@@ -19,7 +20,7 @@ export const jobNameLabel = 'batch.kubernetes.io/job-name';
 
 const podPollIntervalMs = 500;
 
-/** `logs job/NAME | pod/NAME | NAME`: prints (or follows) one container's output. */
+/** Runs `logs cronjob/NAME | job/NAME | pod/NAME | NAME`: prints (or follows) one container's output. */
 export async function runLogs(
   context: CommandContext,
   target: string,
@@ -46,27 +47,68 @@ export async function runLogs(
   return 0;
 }
 
-/** Returns the Pod a logs target names; for a Job, its newest Pod (waiting for the first one). */
-async function resolvePod(context: CommandContext, target: string, timeoutMs: number): Promise<string> {
+/**
+ * Returns the Pod a logs target names: for a Job its newest Pod (waiting for the first one), and
+ * for a CronJob the newest Pod of its newest Job.
+ */
+async function resolvePod(
+  context: CommandContext,
+  target: string,
+  timeoutMs: number,
+): Promise<string> {
   if (!target.includes('/')) return target;
 
-  const { info, name } = parseTypedName(target);
-  if (info.kind === 'Pod') return name;
-  if (info.kind !== 'Job') {
-    throw new CliError(`cannot get logs from ${info.plural}: name a pod or a job, e.g. job/${name}`);
+  const { info, name: targetName } = parseTypedName(target);
+  if (info.kind === 'Pod') return targetName;
+  let name = targetName;
+  if (info.kind === 'CronJob') {
+    name = await newestJobOf(context, targetName);
+  } else if (info.kind !== 'Job') {
+    throw new CliError(
+      `cannot get logs from ${info.plural}: name a pod, a job or a cronjob, e.g. job/${targetName}`,
+    );
   }
 
   // The Job must exist; this GET fails with the server's NotFound error otherwise.
-  await context.client.get(objectPath(info, context.namespace, name));
+  await context.client.get(objectPath(resourceInfo('Job'), context.namespace, name));
   const deadline = context.now() + timeoutMs;
   for (;;) {
     const newest = await newestPod(context, name);
     if (newest !== undefined) return newest.metadata.name;
     if (context.now() >= deadline || context.signal.aborted) {
-      throw new CliError(`job ${JSON.stringify(name)} has no pods after ${Math.round(timeoutMs / 1000)}s`);
+      throw new CliError(
+        `job ${JSON.stringify(name)} has no pods after ${Math.round(timeoutMs / 1000)}s`,
+      );
     }
     await sleep(podPollIntervalMs, undefined, { signal: context.signal }).catch(() => undefined);
   }
+}
+
+/** Returns the name of the newest Job a CronJob owns, by scheduled time, then creation time. */
+async function newestJobOf(context: CommandContext, cronJobName: string): Promise<string> {
+  await context.client.get(objectPath(resourceInfo('CronJob'), context.namespace, cronJobName));
+  const list = await context.client.get<{ items: Job[] }>(
+    collectionPath(resourceInfo('Job'), context.namespace),
+  );
+  let newest: Job | undefined;
+  for (const job of list.items) {
+    const owner = job.metadata.ownerReferences?.find((ref) => ref.controller === true);
+    if (owner?.kind !== 'CronJob' || owner.name !== cronJobName) continue;
+    if (newest === undefined || jobStartKey(job) > jobStartKey(newest)) newest = job;
+  }
+  if (newest === undefined) {
+    throw new CliError(
+      `cronjob ${JSON.stringify(cronJobName)} has no jobs yet: see its next fire times with 'cronmesh describe cronjob ${cronJobName}'`,
+    );
+  }
+  return newest.metadata.name;
+}
+
+/** Orders Jobs by scheduled time (manual Jobs by creation time), then by name. */
+function jobStartKey(job: Job): string {
+  const scheduled = job.metadata.annotations?.[SCHEDULED_TIMESTAMP_ANNOTATION];
+  const at = Date.parse(scheduled ?? job.metadata.creationTimestamp ?? '');
+  return `${String(Number.isNaN(at) ? 0 : at).padStart(16, '0')} ${job.metadata.name}`;
 }
 
 async function newestPod(context: CommandContext, jobName: string): Promise<Pod | undefined> {

@@ -14,7 +14,7 @@ import { applyResources, parseSources } from './apply.js';
 
 export interface ServeOptions {
   dataDir: string;
-  /** `HOST:PORT`; port 0 picks a free port. */
+  /** Address as `HOST:PORT`, where port 0 picks a free port. */
   listen: string;
   workerConcurrency: string;
   dstPolicy: string;
@@ -31,7 +31,7 @@ interface ServeSettings {
   dstPolicy: DstPolicy;
 }
 
-/** Checks the flags of `serve` and returns them typed; throws CliError naming a bad value. */
+/** Checks the flags of `serve` and returns them typed. Throws CliError naming a bad value. */
 export function parseServeOptions(options: ServeOptions): ServeSettings {
   const match = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(options.listen);
   const port = Number(match?.[2]);
@@ -57,7 +57,7 @@ export function parseServeOptions(options: ServeOptions): ServeSettings {
 }
 
 /**
- * `serve`: opens the store, serves the API, starts the controllers and the embedded worker,
+ * Runs `serve`: opens the store, serves the API, starts the controllers and the embedded worker,
  * applies `-f` manifests, then runs until SIGINT or SIGTERM and stops everything in reverse.
  */
 export async function runServe(options: ServeOptions, out: Output): Promise<number> {

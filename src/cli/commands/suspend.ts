@@ -4,7 +4,7 @@ import { CliError } from '../errors.js';
 import { parseTypedName } from '../resource-args.js';
 
 /**
- * `suspend cronjob/NAME` and `resume cronjob/NAME`: a merge patch of `spec.suspend`. A bare NAME
+ * Runs `suspend cronjob/NAME` and `resume cronjob/NAME` as a merge patch of `spec.suspend`. A bare NAME
  * means a CronJob; `job/NAME` suspends a Job.
  */
 export async function runSetSuspend(

@@ -1,9 +1,9 @@
 /**
  * Formats a duration the way kubectl prints ages (`duration.HumanDuration` in
- * k8s.io/apimachinery): seconds below 2 minutes, then minutes and seconds below 10 minutes,
- * minutes below 3 hours, hours and minutes below 8 hours, hours below 2 days, days and hours
- * below 8 days, days below 2 years, then years and days; `<invalid>` when more than a second
- * in the future.
+ * k8s.io/apimachinery). It shows seconds below 2 minutes, minutes and seconds below 10 minutes,
+ * minutes below 3 hours, hours and minutes below 8 hours and hours below 2 days. Longer spans
+ * show days and hours below 8 days, days below 2 years, then years and days. A duration more
+ * than a second in the future is `<invalid>`.
  */
 export function humanDuration(milliseconds: number): string {
   const seconds = Math.trunc(milliseconds / 1000);
@@ -36,7 +36,11 @@ function joinUnits(major: number, majorUnit: string, minor: number, minorUnit: s
  * Returns the age of an RFC 3339 timestamp at `now` (milliseconds), or `fallback` when the
  * timestamp is missing and `<unknown>` when it cannot be parsed.
  */
-export function ageSince(timestamp: string | undefined, now: number, fallback = '<unknown>'): string {
+export function ageSince(
+  timestamp: string | undefined,
+  now: number,
+  fallback = '<unknown>',
+): string {
   if (timestamp === undefined || timestamp === '') return fallback;
   const then = Date.parse(timestamp);
   if (Number.isNaN(then)) return '<unknown>';

@@ -27,6 +27,12 @@ function containerCells(containers: readonly Container[]): string[] {
   return [names, images];
 }
 
+/** Formats an optional boolean as kubectl's `printBoolPtr` does. */
+export function formatOptionalBool(value: boolean | undefined): string {
+  if (value === undefined) return '<unset>';
+  return value ? 'True' : 'False';
+}
+
 function age(object: AnyResource, now: number): string {
   return ageSince(object.metadata.creationTimestamp, now);
 }
@@ -41,7 +47,7 @@ const cronJobColumns: KindColumns = {
       cronJob.metadata.name,
       cronJob.spec.schedule,
       cronJob.spec.timeZone ?? '<none>',
-      suspend === undefined ? '<unset>' : suspend ? 'True' : 'False',
+      formatOptionalBool(suspend),
       String(cronJob.status?.active?.length ?? 0),
       ageSince(cronJob.status?.lastScheduleTime, now, '<none>'),
       age(cronJob, now),
@@ -71,11 +77,14 @@ const jobColumns: KindColumns = {
   },
   wideCells(object) {
     const job = object as Job;
-    return [...containerCells(job.spec.template.spec.containers), formatLabelSelector(job.spec.selector)];
+    return [
+      ...containerCells(job.spec.template.spec.containers),
+      formatLabelSelector(job.spec.selector),
+    ];
   },
 };
 
-/** The DURATION column: start to completion, or start to now while running; empty before start. */
+/** Returns the DURATION column: start to completion, or start to now while running, or `''`. */
 export function jobDuration(job: Job, now: number): string {
   const start = job.status?.startTime;
   if (start === undefined) return '';
@@ -155,7 +164,7 @@ const eventColumns: KindColumns = {
   wideCells: () => [],
 };
 
-/** `-o wide` for events inserts columns in the middle, so it has its own layout. */
+/** The `-o wide` columns of events, which insert columns in the middle instead of appending. */
 export const wideEventColumns = {
   headers: [
     'LAST SEEN',

@@ -2,7 +2,7 @@ import type { Container, ContainerStatus, PodSpec, PodTemplateSpec } from '../..
 import type { DescribeWriter } from './describe-writer.js';
 import { formatRfc1123z, writeAnnotations, writeLabels } from './describe-writer.js';
 
-/** The `Pod Template:` section of kubectl describe for Jobs and CronJobs. */
+/** Writes the `Pod Template:` section of kubectl describe for Jobs and CronJobs. */
 export function writePodTemplate(writer: DescribeWriter, template: PodTemplateSpec): void {
   writer.line(0, 'Pod Template:');
   writeLabels(writer, 1, 'Labels', template.metadata?.labels);
@@ -25,7 +25,7 @@ export function writePodTemplate(writer: DescribeWriter, template: PodTemplateSp
   writeLabels(writer, 1, 'Node-Selectors', spec.nodeSelector);
 }
 
-/** A `Containers:` section; with statuses it includes each container's state, as for Pods. */
+/** Writes a `Containers:` section, with each container's state when statuses are given. */
 export function writeContainers(
   writer: DescribeWriter,
   level: number,
@@ -41,14 +41,19 @@ export function writeContainers(
     writePorts(writer, inner, container);
     writeStringList(writer, inner, 'Command', container.command);
     writeStringList(writer, inner, 'Args', container.args);
-    if (container.workingDir !== undefined) writer.line(inner, `Working Dir:\t${container.workingDir}`);
+    if (container.workingDir !== undefined)
+      writer.line(inner, `Working Dir:\t${container.workingDir}`);
 
     const status = statuses.find((candidate) => candidate.name === container.name);
     if (status !== undefined) writeContainerStatus(writer, inner, status);
 
     writeResources(writer, inner, container);
     writeEnvironment(writer, inner, container);
-    const mounts = (container.volumeMounts ?? []) as { name?: string; mountPath?: string; readOnly?: boolean }[];
+    const mounts = (container.volumeMounts ?? []) as {
+      name?: string;
+      mountPath?: string;
+      readOnly?: boolean;
+    }[];
     if (mounts.length === 0) {
       writer.line(inner, 'Mounts:\t<none>');
     } else {
@@ -62,7 +67,11 @@ export function writeContainers(
 }
 
 function writePorts(writer: DescribeWriter, level: number, container: Container): void {
-  const ports = (container.ports ?? []) as { containerPort?: number; protocol?: string; hostPort?: number }[];
+  const ports = (container.ports ?? []) as {
+    containerPort?: number;
+    protocol?: string;
+    hostPort?: number;
+  }[];
   if (ports.length === 0) {
     writer.line(level, 'Port:\t<none>');
     writer.line(level, 'Host Port:\t<none>');
@@ -71,9 +80,15 @@ function writePorts(writer: DescribeWriter, level: number, container: Container)
   const format = (port: number | undefined, protocol: string | undefined): string =>
     `${port ?? 0}/${protocol ?? 'TCP'}`;
   const label = ports.length === 1 ? 'Port' : 'Ports';
-  writer.line(level, `${label}:\t${ports.map((port) => format(port.containerPort, port.protocol)).join(', ')}`);
+  writer.line(
+    level,
+    `${label}:\t${ports.map((port) => format(port.containerPort, port.protocol)).join(', ')}`,
+  );
   const hostLabel = ports.length === 1 ? 'Host Port' : 'Host Ports';
-  writer.line(level, `${hostLabel}:\t${ports.map((port) => format(port.hostPort, port.protocol)).join(', ')}`);
+  writer.line(
+    level,
+    `${hostLabel}:\t${ports.map((port) => format(port.hostPort, port.protocol)).join(', ')}`,
+  );
 }
 
 function writeStringList(
@@ -143,7 +158,11 @@ function describeEnvValue(variable: NonNullable<Container['env']>[number]): stri
 }
 
 /** State, Last State, Ready and Restart Count of one container, as for a Pod. */
-function writeContainerStatus(writer: DescribeWriter, level: number, status: ContainerStatus): void {
+function writeContainerStatus(
+  writer: DescribeWriter,
+  level: number,
+  status: ContainerStatus,
+): void {
   writeState(writer, level, 'State', status.state);
   if (status.lastState !== undefined && Object.keys(status.lastState).length > 0) {
     writeState(writer, level, 'Last State', status.lastState);
@@ -163,7 +182,8 @@ function writeState(
     writer.line(level + 1, `Started:\t${formatRfc1123z(state.running.startedAt)}`);
   } else if (state?.waiting !== undefined) {
     writer.line(level, `${title}:\tWaiting`);
-    if (state.waiting.reason !== undefined) writer.line(level + 1, `Reason:\t${state.waiting.reason}`);
+    if (state.waiting.reason !== undefined)
+      writer.line(level + 1, `Reason:\t${state.waiting.reason}`);
   } else if (state?.terminated !== undefined) {
     const terminated = state.terminated;
     writer.line(level, `${title}:\tTerminated`);
@@ -207,7 +227,10 @@ export function writeVolumes(writer: DescribeWriter, level: number, spec: PodSpe
       writer.line(level + 2, 'Type:\tSecret (a volume populated by a Secret)');
       writer.line(level + 2, `SecretName:\t${volume.secret.secretName ?? ''}`);
     } else if (volume.emptyDir !== undefined) {
-      writer.line(level + 2, "Type:\tEmptyDir (a temporary directory that shares a pod's lifetime)");
+      writer.line(
+        level + 2,
+        "Type:\tEmptyDir (a temporary directory that shares a pod's lifetime)",
+      );
       writer.line(level + 2, `Medium:\t${volume.emptyDir.medium ?? ''}`);
     } else {
       const type = Object.keys(volume).find((key) => key !== 'name') ?? 'unknown';

@@ -23,8 +23,13 @@ export class DescribeWriter {
 const lastAppliedAnnotation = 'kubectl.kubernetes.io/last-applied-configuration';
 const maxAnnotationLength = 140;
 
-/** `Labels:  a=b` with further labels on their own lines, sorted by key; `<none>` when empty. */
-export function writeLabels(writer: DescribeWriter, level: number, title: string, labels?: Labels): void {
+/** Writes `Labels:  a=b` with further labels on their own lines, sorted, or `<none>`. */
+export function writeLabels(
+  writer: DescribeWriter,
+  level: number,
+  title: string,
+  labels?: Labels,
+): void {
   const keys = Object.keys(labels ?? {}).sort();
   if (keys.length === 0) {
     writer.line(level, `${title}:\t<none>`);
@@ -36,7 +41,7 @@ export function writeLabels(writer: DescribeWriter, level: number, title: string
   });
 }
 
-/** `Annotations:  key: value`, sorted; long or multi-line values go on indented lines below. */
+/** Writes `Annotations:  key: value`, sorted. Long or multi-line values go on indented lines. */
 export function writeAnnotations(
   writer: DescribeWriter,
   level: number,
@@ -68,7 +73,7 @@ function shorten(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max)}...`;
 }
 
-/** `Controlled By:  CronJob/hello` for the controller owner reference, if any. */
+/** Returns `Kind/name` of the controller owner reference, as `Controlled By:` shows it. */
 export function controllerOf(metadata: ObjectMeta): string | undefined {
   const owner = metadata.ownerReferences?.find((reference) => reference.controller === true);
   return owner === undefined ? undefined : `${owner.kind}/${owner.name}`;
@@ -82,7 +87,20 @@ export function formatRfc1123z(timestamp: string): string {
   const date = new Date(timestamp);
   if (Number.isNaN(date.getTime())) return timestamp;
   const days = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  const months = [
+    'Jan',
+    'Feb',
+    'Mar',
+    'Apr',
+    'May',
+    'Jun',
+    'Jul',
+    'Aug',
+    'Sep',
+    'Oct',
+    'Nov',
+    'Dec',
+  ];
   const two = (value: number): string => String(value).padStart(2, '0');
   const offsetMinutes = -date.getTimezoneOffset();
   const sign = offsetMinutes < 0 ? '-' : '+';
@@ -96,24 +114,23 @@ export function formatRfc1123z(timestamp: string): string {
 }
 
 /**
- * The Events table of kubectl describe, oldest first by last timestamp; a repeated event shows
- * `<last> (xN over <first>)` in the Age column.
+ * Writes the Events table of kubectl describe, oldest first by last timestamp. A repeated event
+ * shows `<last> (xN over <first>)` in the Age column.
  */
 export function writeEvents(writer: DescribeWriter, events: readonly Event[], now: number): void {
   if (events.length === 0) {
     writer.line(0, 'Events:\t<none>');
     return;
   }
-  const sorted = [...events].sort(
-    (a, b) => eventTime(a) - eventTime(b),
-  );
+  const sorted = [...events].sort((a, b) => eventTime(a) - eventTime(b));
   writer.line(0, 'Events:');
   writer.line(1, 'Type\tReason\tAge\tFrom\tMessage');
   writer.line(1, '----\t------\t----\t----\t-------');
   for (const event of sorted) {
     const first = ageSince(event.firstTimestamp, now);
     const count = event.count ?? 1;
-    const age = count > 1 ? `${ageSince(event.lastTimestamp, now)} (x${count} over ${first})` : first;
+    const age =
+      count > 1 ? `${ageSince(event.lastTimestamp, now)} (x${count} over ${first})` : first;
     const source = event.source?.component ?? '';
     writer.line(1, `${event.type}\t${event.reason}\t${age}\t${source}\t${event.message.trim()}`);
   }

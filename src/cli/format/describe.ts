@@ -1,6 +1,7 @@
 import { describeUnenforcedFields } from '../../api/index.js';
 import type { CronJob, Event, Job, Pod } from '../../api/types.js';
 import { humanDuration } from './age.js';
+import { formatOptionalBool } from './columns.js';
 import { writeContainers, writePodTemplate, writeVolumes } from './describe-containers.js';
 import {
   DescribeWriter,
@@ -21,8 +22,8 @@ function orUnset(value: number | string | undefined, suffix = ''): string {
 }
 
 /**
- * `describe cronjob`: kubectl's layout plus the DST policy, the next fire times and the fields
- * cronmesh stores but does not enforce.
+ * Formats `describe cronjob` output: kubectl's layout plus the DST policy, the next fire times
+ * and the fields cronmesh stores but does not enforce.
  */
 export function describeCronJob(cronJob: CronJob, events: readonly Event[], now: number): string {
   const writer = new DescribeWriter();
@@ -34,13 +35,15 @@ export function describeCronJob(cronJob: CronJob, events: readonly Event[], now:
   writer.line(0, `Schedule:\t${spec.schedule}`);
   writer.line(0, `Time Zone:\t${orUnset(spec.timeZone)}`);
   writer.line(0, `Concurrency Policy:\t${spec.concurrencyPolicy ?? '<unset>'}`);
-  writer.line(0, `Suspend:\t${spec.suspend === undefined ? '<unset>' : spec.suspend ? 'True' : 'False'}`);
+  writer.line(0, `Suspend:\t${formatOptionalBool(spec.suspend)}`);
   writer.line(0, `Successful Job History Limit:\t${orUnset(spec.successfulJobsHistoryLimit)}`);
   writer.line(0, `Failed Job History Limit:\t${orUnset(spec.failedJobsHistoryLimit)}`);
   writer.line(0, `Starting Deadline Seconds:\t${orUnset(spec.startingDeadlineSeconds, 's')}`);
 
   const jobSpec = spec.jobTemplate.spec;
-  writer.line(0, `Selector:\t${jobSpec.selector === undefined ? '<unset>' : formatLabelSelector(jobSpec.selector)}`);
+  const selector =
+    jobSpec.selector === undefined ? '<unset>' : formatLabelSelector(jobSpec.selector);
+  writer.line(0, `Selector:\t${selector}`);
   writer.line(0, `Parallelism:\t${orUnset(jobSpec.parallelism)}`);
   writer.line(0, `Completions:\t${orUnset(jobSpec.completions)}`);
   if (jobSpec.activeDeadlineSeconds !== undefined) {
@@ -49,7 +52,8 @@ export function describeCronJob(cronJob: CronJob, events: readonly Event[], now:
   writePodTemplate(writer, jobSpec.template);
 
   const lastSchedule = cronJob.status?.lastScheduleTime;
-  writer.line(0, `Last Schedule Time:\t${lastSchedule === undefined ? '<unset>' : formatRfc1123z(lastSchedule)}`);
+  const lastScheduleText = lastSchedule === undefined ? '<unset>' : formatRfc1123z(lastSchedule);
+  writer.line(0, `Last Schedule Time:\t${lastScheduleText}`);
   const active = (cronJob.status?.active ?? []).map((reference) => reference.name ?? '');
   writer.line(0, `Active Jobs:\t${active.length === 0 ? '<none>' : active.join(', ')}`);
   writeNextSchedules(writer, cronJob, now);
@@ -76,16 +80,18 @@ function writeNextSchedules(writer: DescribeWriter, cronJob: CronJob, now: numbe
   writeList(writer, 'Next Schedules', lines);
 }
 
-/** A key with one value per line, aligned under the first; `<none>` when empty. */
+/** Writes a key with one value per line, aligned under the first, or `<none>` when empty. */
 function writeList(writer: DescribeWriter, title: string, values: readonly string[]): void {
   if (values.length === 0) {
     writer.line(0, `${title}:\t<none>`);
     return;
   }
-  values.forEach((value, index) => writer.line(0, index === 0 ? `${title}:\t${value}` : `\t${value}`));
+  values.forEach((value, index) =>
+    writer.line(0, index === 0 ? `${title}:\t${value}` : `\t${value}`),
+  );
 }
 
-/** `describe job`, in kubectl's layout. */
+/** Formats `describe job` output in kubectl's layout. */
 export function describeJob(job: Job, events: readonly Event[], now: number): string {
   const writer = new DescribeWriter();
   const { spec, status } = job;
@@ -96,6 +102,7 @@ export function describeJob(job: Job, events: readonly Event[], now: number): st
   writeAnnotations(writer, 0, 'Annotations', job.metadata.annotations);
   const controller = controllerOf(job.metadata);
   if (controller !== undefined) writer.line(0, `Controlled By:\t${controller}`);
+
   writer.line(0, `Parallelism:\t${spec.parallelism ?? 1}`);
   writer.line(0, `Completions:\t${orUnset(spec.completions)}`);
   if (spec.completionMode !== undefined) writer.line(0, `Completion Mode:\t${spec.completionMode}`);
@@ -104,25 +111,28 @@ export function describeJob(job: Job, events: readonly Event[], now: number): st
   if (spec.ttlSecondsAfterFinished !== undefined) {
     writer.line(0, `TTL Seconds After Finished:\t${spec.ttlSecondsAfterFinished}`);
   }
-  if (status?.startTime !== undefined) writer.line(0, `Start Time:\t${formatRfc1123z(status.startTime)}`);
-  if (status?.completionTime !== undefined) {
-    writer.line(0, `Completed At:\t${formatRfc1123z(status.completionTime)}`);
-  }
-  if (status?.startTime !== undefined && status.completionTime !== undefined) {
-    const duration = Date.parse(status.completionTime) - Date.parse(status.startTime);
+
+  const start = status?.startTime;
+  const completion = status?.completionTime;
+  if (start !== undefined) writer.line(0, `Start Time:\t${formatRfc1123z(start)}`);
+  if (completion !== undefined) writer.line(0, `Completed At:\t${formatRfc1123z(completion)}`);
+  if (start !== undefined && completion !== undefined) {
+    const duration = Date.parse(completion) - Date.parse(start);
     writer.line(0, `Duration:\t${humanDuration(duration)}`);
   }
   if (spec.activeDeadlineSeconds !== undefined) {
     writer.line(0, `Active Deadline Seconds:\t${spec.activeDeadlineSeconds}s`);
   }
-  const counts = `${status?.active ?? 0} Active (${status?.ready ?? 0} Ready) / ${status?.succeeded ?? 0} Succeeded / ${status?.failed ?? 0} Failed`;
-  writer.line(0, `Pods Statuses:\t${counts}`);
+  const active = `${status?.active ?? 0} Active (${status?.ready ?? 0} Ready)`;
+  const finished = `${status?.succeeded ?? 0} Succeeded / ${status?.failed ?? 0} Failed`;
+  writer.line(0, `Pods Statuses:\t${active} / ${finished}`);
+
   writePodTemplate(writer, spec.template);
   writeEvents(writer, events, now);
   return writer.toString();
 }
 
-/** `describe pod`: one attempt, with the state of each container. */
+/** Formats `describe pod` output: one attempt, with the state of each container. */
 export function describePod(pod: Pod, events: readonly Event[], now: number): string {
   const writer = new DescribeWriter();
   const status = pod.status;
@@ -132,10 +142,14 @@ export function describePod(pod: Pod, events: readonly Event[], now: number): st
     writer.line(0, `Service Account:\t${pod.spec.serviceAccountName}`);
   }
   writer.line(0, `Node:\t${pod.spec.nodeName ?? status?.nodeName ?? '<none>'}`);
-  if (status?.startTime !== undefined) writer.line(0, `Start Time:\t${formatRfc1123z(status.startTime)}`);
+  if (status?.startTime !== undefined) {
+    writer.line(0, `Start Time:\t${formatRfc1123z(status.startTime)}`);
+  }
   writeLabels(writer, 0, 'Labels', pod.metadata.labels);
   writeAnnotations(writer, 0, 'Annotations', pod.metadata.annotations);
-  writer.line(0, `Status:\t${pod.metadata.deletionTimestamp === undefined ? (status?.phase ?? 'Pending') : 'Terminating'}`);
+
+  const terminating = pod.metadata.deletionTimestamp !== undefined;
+  writer.line(0, `Status:\t${terminating ? 'Terminating' : (status?.phase ?? 'Pending')}`);
   if (status?.reason !== undefined) writer.line(0, `Reason:\t${status.reason}`);
   if (status?.message !== undefined) writer.line(0, `Message:\t${status.message}`);
   if (status?.heartbeatTime !== undefined) {
@@ -143,8 +157,11 @@ export function describePod(pod: Pod, events: readonly Event[], now: number): st
   }
   const controller = controllerOf(pod.metadata);
   if (controller !== undefined) writer.line(0, `Controlled By:\t${controller}`);
-  if ((pod.spec.initContainers ?? []).length > 0) {
-    writeContainers(writer, 0, 'Init Containers', pod.spec.initContainers ?? [], status?.initContainerStatuses ?? []);
+
+  const initContainers = pod.spec.initContainers ?? [];
+  if (initContainers.length > 0) {
+    const initStatuses = status?.initContainerStatuses ?? [];
+    writeContainers(writer, 0, 'Init Containers', initContainers, initStatuses);
   }
   writeContainers(writer, 0, 'Containers', pod.spec.containers, status?.containerStatuses ?? []);
   writeVolumes(writer, 0, pod.spec);

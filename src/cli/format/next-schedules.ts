@@ -20,8 +20,8 @@ export interface NextSchedules {
  * invalid schedule.
  *
  * NOTE: without the annotation the times assume the `cron` policy, the default of
- * `cronmesh serve --dst-policy`; a server started with `--dst-policy kubernetes` can differ on
- * days when daylight saving time changes.
+ * `cronmesh serve --dst-policy`. A server started with `--dst-policy kubernetes` can fire at
+ * other times on days when daylight saving time changes.
  */
 export function nextSchedules(cronJob: CronJob, now: number, count: number): NextSchedules {
   const annotation = cronJob.metadata.annotations?.[DST_POLICY_ANNOTATION];
@@ -48,8 +48,9 @@ export function nextSchedules(cronJob: CronJob, now: number, count: number): Nex
 }
 
 /**
- * The controller counts `@every` intervals from the last schedule time (or the creation time),
- * not from now, so the next fire times are found by stepping from there up to `now`.
+ * Returns the last `@every` fire time at or before `now`, because the controller counts the
+ * intervals from the last schedule time (or the creation time), not from now. Returns `now`
+ * when that anchor is unknown, in the future, or more than `maxEverySteps` intervals back.
  */
 function everyAnchor(cronJob: CronJob, now: number, next: (time: number) => number | null): number {
   const anchorText = cronJob.status?.lastScheduleTime ?? cronJob.metadata.creationTimestamp;

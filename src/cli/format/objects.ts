@@ -22,12 +22,12 @@ export function toYaml(value: unknown): string {
   return stringify(value, { sortMapEntries: true, indentSeq: false, lineWidth: 0 });
 }
 
-/** A list of objects as kubectl prints it for `-o json|yaml`. */
+/** Wraps objects in the List that kubectl prints for `-o json|yaml`. */
 export function toList(items: readonly AnyResource[]): object {
   return { apiVersion: 'v1', items, kind: 'List', metadata: { resourceVersion: '' } };
 }
 
-/** `-o name`: `cronjob.batch/hello`, `pod/hello-abcde`. */
+/** Returns the `-o name` form: `cronjob.batch/hello`, `pod/hello-abcde`. */
 export function resourceName(object: AnyResource): string {
   const info = findResource(object.kind);
   const prefix = info === undefined ? object.kind.toLowerCase() : qualifiedSingular(info);

@@ -20,7 +20,7 @@ export function formatLabelSelector(selector: JobSpec['selector'] | undefined): 
   }
   for (const item of selector.matchExpressions ?? []) {
     const expression = item as Expression;
-    const key = String(expression.key ?? '');
+    const key = typeof expression.key === 'string' ? expression.key : '';
     const values = Array.isArray(expression.values)
       ? expression.values.map(String).sort().join(',')
       : '';
@@ -33,6 +33,13 @@ export function formatLabelSelector(selector: JobSpec['selector'] | undefined): 
     requirements.push({ key, text: texts[String(expression.operator)] ?? key });
   }
   if (requirements.length === 0) return '<none>';
-  requirements.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  requirements.sort((left, right) => compareStrings(left.key, right.key));
   return requirements.map((requirement) => requirement.text).join(',');
+}
+
+/** Compares by UTF-16 code units, the order of Go's sort.Strings for ASCII keys. */
+function compareStrings(left: string, right: string): number {
+  if (left < right) return -1;
+  if (left > right) return 1;
+  return 0;
 }

@@ -6,7 +6,7 @@ function hasCondition(job: Job, type: JobCondition['type']): boolean {
   );
 }
 
-/** The STATUS column of `kubectl get jobs` (kubectl 1.28 and later). */
+/** Returns the STATUS column of `kubectl get jobs` (kubectl 1.28 and later). */
 export function jobStatusText(job: Job): string {
   if (hasCondition(job, 'Complete')) return 'Complete';
   if (hasCondition(job, 'Failed')) return 'Failed';
@@ -17,7 +17,7 @@ export function jobStatusText(job: Job): string {
   return 'Running';
 }
 
-/** The COMPLETIONS column of `kubectl get jobs`. */
+/** Returns the COMPLETIONS column of `kubectl get jobs`. */
 export function jobCompletionsText(job: Job): string {
   const succeeded = job.status?.succeeded ?? 0;
   if (job.spec.completions !== undefined) return `${succeeded}/${job.spec.completions}`;
@@ -33,7 +33,7 @@ export interface PodSummary {
   lastRestart?: number;
 }
 
-/** The READY, STATUS and RESTARTS columns of `kubectl get pods`, following kubectl's rules. */
+/** Computes the READY, STATUS and RESTARTS columns of `kubectl get pods` by kubectl's rules. */
 export function summarizePod(pod: Pod): PodSummary {
   const status = pod.status;
   let reason: string = status?.reason ?? status?.phase ?? 'Pending';

@@ -1,9 +1,11 @@
 /**
- * Column alignment with the rules of Go's text/tabwriter, which kubectl uses: cells end with a
- * tab, the last cell of a line is not aligned, and a column is aligned over each run of
- * consecutive lines that have a cell in it. A cell is padded to the widest cell of its run plus
- * `padding`, and to at least `minWidth`.
+ * Column alignment with the rules of Go's text/tabwriter, which kubectl uses. Cells end with a
+ * tab, and the last cell of a line is not aligned. A column is aligned over each run of
+ * consecutive lines that have a cell in it: each cell is padded to the widest cell of its run
+ * plus `padding`, and to at least `minWidth`.
  */
+
+/** The column settings of a Go tabwriter, in characters. */
 export interface AlignOptions {
   minWidth: number;
   padding: number;

@@ -25,16 +25,20 @@ export function jobsOverLimit(finished: Job[], limit: number | undefined): Job[]
 
 /**
  * Deletes finished Jobs beyond `successfulJobsHistoryLimit` and `failedJobsHistoryLimit`,
- * removing them from `status.active` (mutates `cronJob.status`). The caller keeps working with
- * the Jobs it listed before, deleted ones included, as the Kubernetes controller does not re-list.
+ * removing them from `status.active` (mutates `cronJob.status`), and returns the deleted Jobs.
+ * The caller keeps working with the Jobs it listed before, deleted ones included, as the
+ * Kubernetes controller does not re-list.
  */
 export async function cleanupFinishedJobs(
   cronJob: CronJob,
   jobs: Job[],
   context: CronJobSyncContext,
-): Promise<void> {
+): Promise<Job[]> {
+  const deleted: Job[] = [];
   const { successfulJobsHistoryLimit, failedJobsHistoryLimit } = cronJob.spec;
-  if (successfulJobsHistoryLimit === undefined && failedJobsHistoryLimit === undefined) return;
+  if (successfulJobsHistoryLimit === undefined && failedJobsHistoryLimit === undefined) {
+    return deleted;
+  }
 
   const successful = jobs.filter((job) => finishedCondition(job) === 'Complete');
   const failed = jobs.filter((job) => finishedCondition(job) === 'Failed');
@@ -62,6 +66,7 @@ export async function cleanupFinishedJobs(
       );
       continue;
     }
+    deleted.push(job);
     const status = cronJob.status ?? {};
     status.active = (status.active ?? []).filter((ref) => ref.uid !== job.metadata.uid);
     cronJob.status = status;
@@ -72,4 +77,5 @@ export async function cleanupFinishedJobs(
       `Deleted job ${job.metadata.name}`,
     );
   }
+  return deleted;
 }

@@ -60,9 +60,9 @@ export async function syncCronJob(
   let scheduled: { requeueAfterMs?: number } = {};
   let failure: { error: unknown } | undefined;
   try {
-    await cleanupFinishedJobs(cronJob, jobs, context);
+    const deleted = await cleanupFinishedJobs(cronJob, jobs, context);
     cronJob = await reconcileActiveJobs(cronJob, jobs, context);
-    scheduled = await scheduleNextJob(cronJob, context);
+    scheduled = await scheduleNextJob(cronJob, deleted, context);
   } catch (error) {
     // As in Kubernetes, status edits made before a failure (a Job deleted for Replace, a
     // missing Job dropped) are still written, so the retry does not see stale active entries.
@@ -153,9 +153,13 @@ async function reconcileActiveJobs(
   return cronJob;
 }
 
-/** Decides whether a Job is due now and creates it; returns when to look again. */
+/**
+ * Decides whether a Job is due now and creates it; returns when to look again. `deletedJobs`
+ * are the Jobs this sync's history cleanup deleted.
+ */
 async function scheduleNextJob(
   cronJob: CronJob,
+  deletedJobs: Job[],
   context: CronJobSyncContext,
 ): Promise<{ requeueAfterMs?: number }> {
   const { now, recorder } = context;
@@ -233,6 +237,20 @@ async function scheduleNextJob(
   );
   const lastScheduled = status.lastScheduleTime ? Date.parse(status.lastScheduleTime) : undefined;
   if (alreadyActive || lastScheduled === due) return requeue();
+
+  // A finished Job of this activation that the status never recorded (the server stopped
+  // between the create and the status write) was just deleted by history cleanup. Creating
+  // it again would run the activation twice, so it is recorded as scheduled instead.
+  // NOTE: a Job that ttlSecondsAfterFinished deleted before this sync is not seen here.
+  const ranAlready = deletedJobs.some(
+    (job) =>
+      job.metadata.name === jobName && controllerOf(job.metadata)?.uid === cronJob.metadata.uid,
+  );
+  if (ranAlready) {
+    status.lastScheduleTime = toRfc3339(due);
+    cronJob.status = status;
+    return requeue();
+  }
 
   if (spec.concurrencyPolicy === 'Forbid' && (status.active ?? []).length > 0) {
     await recorder.record(

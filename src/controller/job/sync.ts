@@ -313,7 +313,12 @@ async function deletePod(pod: Pod, job: Job, context: JobSyncContext): Promise<v
     });
   } catch (error) {
     if (error instanceof NotFoundError) return;
-    await context.recorder.record(job, 'Warning', 'FailedDelete', (error as Error).message);
+    await context.recorder.record(
+      job,
+      'Warning',
+      'FailedDelete',
+      `Error deleting: ${(error as Error).message}`,
+    );
     throw error;
   }
   await context.recorder.record(

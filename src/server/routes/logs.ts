@@ -32,7 +32,11 @@ export function registerLogRoutes(app: FastifyInstance, context: LogContext): vo
     const pod = await context.store.find<Pod>('Pod', namespace, name);
     if (pod === undefined) throw notFound(resourceInfo('Pod'), name);
 
-    const key: LogKey = { namespace, pod: name, container: chooseContainer(pod, request.query.container) };
+    const key: LogKey = {
+      namespace,
+      pod: name,
+      container: chooseContainer(pod, request.query.container),
+    };
     const follow = request.query.follow === 'true' || request.query.follow === '1';
     if (follow) {
       followLog(context, pod, key, reply);

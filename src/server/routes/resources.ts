@@ -40,7 +40,11 @@ export function registerResourceRoutes(app: FastifyInstance, context: ResourceRo
   for (const info of resources) registerKind(app, context, info);
 }
 
-function registerKind(app: FastifyInstance, context: ResourceRouteContext, info: ResourceInfo): void {
+function registerKind(
+  app: FastifyInstance,
+  context: ResourceRouteContext,
+  info: ResourceInfo,
+): void {
   const { store } = context;
   const collection = `${info.prefix}/namespaces/:namespace/${info.plural}`;
   const object = `${collection}/:name`;
@@ -54,20 +58,32 @@ function registerKind(app: FastifyInstance, context: ResourceRouteContext, info:
     return listObjects(store, info, filter);
   });
 
-  app.get<{ Params: NamespaceParams; Querystring: ListQuery }>(collection, async (request, reply) => {
-    const filter = parseListFilter(info, request.params.namespace, request.query);
-    if (isWatchRequest(request.query)) {
-      await serveWatch(watchContext(context), info, filter, reply);
-      return reply;
-    }
-    return listObjects(store, info, filter);
-  });
+  app.get<{ Params: NamespaceParams; Querystring: ListQuery }>(
+    collection,
+    async (request, reply) => {
+      const filter = parseListFilter(info, request.params.namespace, request.query);
+      if (isWatchRequest(request.query)) {
+        await serveWatch(watchContext(context), info, filter, reply);
+        return reply;
+      }
+      return listObjects(store, info, filter);
+    },
+  );
 
-  app.post<{ Params: NamespaceParams; Querystring: WriteQuery }>(collection, async (request, reply) => {
-    const mode = parseFieldValidation(request.query.fieldValidation);
-    const result = await createObject(context, info, request.params.namespace, request.body, mode);
-    return sendWithWarnings(reply.code(201), result);
-  });
+  app.post<{ Params: NamespaceParams; Querystring: WriteQuery }>(
+    collection,
+    async (request, reply) => {
+      const mode = parseFieldValidation(request.query.fieldValidation);
+      const result = await createObject(
+        context,
+        info,
+        request.params.namespace,
+        request.body,
+        mode,
+      );
+      return sendWithWarnings(reply.code(201), result);
+    },
+  );
 
   app.get<{ Params: ObjectParams }>(object, async (request) => {
     const { namespace, name } = request.params;
@@ -96,7 +112,15 @@ function registerKind(app: FastifyInstance, context: ResourceRouteContext, info:
     app.put<{ Params: ObjectParams; Querystring: WriteQuery }>(path, async (request, reply) => {
       const { namespace, name } = request.params;
       const mode = parseFieldValidation(request.query.fieldValidation);
-      const result = await replaceObject(context, info, namespace, name, request.body, target, mode);
+      const result = await replaceObject(
+        context,
+        info,
+        namespace,
+        name,
+        request.body,
+        target,
+        mode,
+      );
       return sendWithWarnings(reply, result);
     });
 

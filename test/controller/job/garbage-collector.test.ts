@@ -270,6 +270,51 @@ void describe('cascading deletion', () => {
       }
     }));
 
+  // A controller that read the owner just before it was deleted creates the dependent after the
+  // collector has already deleted the owner's dependents.
+  void it('deletes dependents created after their owner', () =>
+    withHarness(async (harness) => {
+      const collector = await startCollector(harness);
+      try {
+        const owner = await harness.store.create(cronJob('nightly'), T0);
+        const job = await createJob(harness, newJob('single'));
+        await harness.store.delete('CronJob', NAMESPACE, 'nightly');
+        await harness.store.delete('Job', NAMESPACE, 'single');
+        await collector.idle();
+
+        const lateJob = await createJob(harness, ownedJob('nightly-1', owner));
+        const latePod = await addPod(harness, job, { phase: 'Pending' });
+        await collector.idle();
+
+        assert.equal(await harness.store.find('Job', NAMESPACE, lateJob.metadata.name), undefined);
+        assert.equal(await harness.store.find('Pod', NAMESPACE, latePod.metadata.name), undefined);
+      } finally {
+        await collector.stop();
+      }
+    }));
+
+  void it('matches owners by uid', () =>
+    withHarness(async (harness) => {
+      const collector = await startCollector(harness);
+      try {
+        const old = await createJob(harness, newJob('reused'));
+        await harness.store.delete('Job', NAMESPACE, 'reused');
+        const current = await createJob(harness, newJob('reused'));
+        const podOfOld = await addPod(harness, old, { phase: 'Pending' });
+        const podOfCurrent = await addPod(harness, current, { phase: 'Pending' });
+        await collector.idle();
+
+        const pods = await harness.store.list<Pod>('Pod');
+        assert.deepEqual(
+          pods.map((pod) => pod.metadata.name),
+          [podOfCurrent.metadata.name],
+        );
+        assert.notEqual(podOfOld.metadata.name, podOfCurrent.metadata.name);
+      } finally {
+        await collector.stop();
+      }
+    }));
+
   void it('sweeps orphans at start', () =>
     withHarness(async (harness) => {
       const owner = await harness.store.create(cronJob('nightly'), T0);

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Job } from '../../../src/api/types.js';
+import { syncJob } from '../../../src/controller/job/sync.js';
 import { toRfc3339 } from '../../../src/util/time.js';
 import type { Harness } from './harness.js';
 import {
   COMPLETIONS_REACHED,
   DEADLINE_EXCEEDED,
+  NAMESPACE,
   SECOND,
   T0,
   addPod,
@@ -185,5 +187,31 @@ void describe('suspend and resume', () => {
       const suspended = await readJob(harness, 'job');
       assert.deepEqual(conditionsOf(suspended), [SUSPENDED]);
       assert.deepEqual(countsOf(suspended), { active: 0, succeeded: 0, failed: 0 });
+    }));
+
+  void it('reports a failed pod deletion', () =>
+    withHarness(async (harness) => {
+      const job = await createJob(harness, newJob('job', { suspend: true }));
+      const pod = await addPod(harness, job, { phase: 'Running' });
+      // A store whose pod deletions fail, as a locked database would make them.
+      const store = new Proxy(harness.store, {
+        get(target, property, receiver) {
+          if (property === 'delete') {
+            return () => Promise.reject(new Error('database is locked'));
+          }
+          const value: unknown = Reflect.get(target, property, receiver);
+          return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+        },
+      });
+
+      await assert.rejects(
+        syncJob(NAMESPACE, 'job', { store, recorder: harness.recorder, now: harness.clock.now() }),
+        { message: 'database is locked' },
+      );
+
+      assert.deepEqual(await eventsOf(harness, 'job'), [
+        'Warning FailedDelete: Error deleting: database is locked',
+      ]);
+      assert.equal((await podsOf(harness, job))[0]?.metadata.name, pod.metadata.name);
     }));
 });

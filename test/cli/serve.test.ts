@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { CliProcess } from './harness.js';
+import { runCli, spawnCli } from './harness.js';
+
+const manifest = `apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: nightly
+spec:
+  schedule: "0 2 * * *"
+  suspend: true
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          containers:
+          - name: main
+            command: ["/bin/sh", "-c", "echo nightly"]
+          restartPolicy: OnFailure
+`;
+
+/** Returns the API URL from the server's `cronmesh API listening` log line. */
+function listeningUrl(output: string): string {
+  for (const line of output.split('\n')) {
+    if (!line.includes('cronmesh API listening')) continue;
+    return (JSON.parse(line) as { url: string }).url;
+  }
+  throw new Error(`no listening line in ${JSON.stringify(output)}`);
+}
+
+describe('cronmesh serve', () => {
+  let dir: string;
+  let file: string;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'cronmesh-serve-'));
+    file = join(dir, 'nightly.yaml');
+    await writeFile(file, manifest);
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  function serve(): CliProcess {
+    const args = ['serve', '--data-dir', join(dir, 'data'), '--listen', '127.0.0.1:0', '-f', file];
+    return spawnCli({ url: 'http://127.0.0.1:1' }, args);
+  }
+
+  test('applies manifests, serves, stops on SIGTERM', async () => {
+    const cli = serve();
+    try {
+      await cli.waitForOutput('cronjob.batch/nightly created\n');
+      const url = listeningUrl(cli.output().stdout);
+      const listed = await runCli({ url }, ['get', 'cronjobs', '-o', 'name']);
+      assert.equal(listed.stdout, 'cronjob.batch/nightly\n');
+    } finally {
+      cli.child.kill('SIGTERM');
+    }
+    const result = await cli.exited;
+    assert.equal(result.code, 0);
+    assert.equal(result.stdout.includes('"msg":"stopping cronmesh"'), true);
+  });
+
+  test('restart keeps the data', async () => {
+    const cli = serve();
+    try {
+      await cli.waitForOutput('cronjob.batch/nightly unchanged\n');
+    } finally {
+      cli.child.kill('SIGINT');
+    }
+    assert.equal((await cli.exited).code, 0);
+  });
+
+  test('invalid flags are rejected', async () => {
+    const listen = await runCli({ url: 'http://127.0.0.1:1' }, ['serve', '--listen', 'localhost']);
+    assert.equal(
+      listen.stderr,
+      'error: invalid --listen value "localhost": expected HOST:PORT, e.g. 127.0.0.1:8080\n',
+    );
+    assert.equal(listen.code, 1);
+    const policy = await runCli({ url: 'http://127.0.0.1:1' }, ['serve', '--dst-policy', 'vixie']);
+    assert.equal(
+      policy.stderr,
+      'error: invalid --dst-policy value "vixie": expected cron or kubernetes\n',
+    );
+    const workers = await runCli({ url: 'http://127.0.0.1:1' }, [
+      'serve',
+      '--worker-concurrency',
+      '0',
+    ]);
+    assert.equal(
+      workers.stderr,
+      'error: invalid --worker-concurrency value "0": expected an integer of at least 1\n',
+    );
+  });
+});
