@@ -1,6 +1,7 @@
 // Lint rules encode the architecture: each layer imports only the layers above it.
 import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
 // Layer order from top to bottom; a layer may import only the layers listed before it.
 const layers = ['schedule', 'api', 'store', 'controller', 'runtime', 'worker', 'server', 'cli'];
@@ -32,6 +33,13 @@ export default tseslint.config(
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
     plugins: { 'import-x': importX },
+    settings: {
+      // Resolves the `.js` specifiers of NodeNext imports to their `.ts` sources, which
+      // import-x/no-cycle needs to follow imports at all.
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/extensions': ['.ts', '.js'],
+    },
     rules: {
       '@typescript-eslint/no-floating-promises': [
         'error',
