@@ -9,6 +9,7 @@ export {
   type SchemaCheckResult,
   type UnknownFieldMode,
 } from './schema.js';
+export { statusSchemas, podSchema, eventSchema } from './fields-server.js';
 export {
   findServedKind,
   describeKindMismatch,

@@ -17,6 +17,7 @@ import { generateJobSelector } from './job-selector.js';
 import { describeKindMismatch, findServedKind } from './kinds.js';
 import { checkSchema, type UnknownFieldMode } from './schema.js';
 import { collectWarnings, validateResource, type Operation } from './validate.js';
+import { redactedSecretValue } from './validate-config.js';
 import type { AnyResource, Job } from './types.js';
 
 export interface ParseOptions {
@@ -97,6 +98,7 @@ function checkFields(
   }
 
   const checked = checkSchema(object, served.schema, mode);
+  if (served.kind === 'Secret') checked.errors = checked.errors.map(redactSecretValue);
   const warnings = locate(checked.unknownFields, source).map((error) => ({
     message: `unknown field ${JSON.stringify(error.field)}`,
     field: error.field,
@@ -108,6 +110,12 @@ function checkFields(
     errors: locate(checked.errors, source),
     warnings,
   };
+}
+
+/** Replaces the value of an error on a Secret's `data` or `stringData`, which may be a password. */
+function redactSecretValue(error: FieldError): FieldError {
+  if (!('value' in error) || !/^(data|stringData)(\[|$)/.test(error.field)) return error;
+  return { ...error, value: redactedSecretValue };
 }
 
 /**

@@ -126,8 +126,11 @@ class SelectorParser {
     const open = this.take();
     if (open.text !== '(') throw this.unexpected(open, `"(" after "${operator}"`);
     const values: string[] = [];
+    let afterValue = false;
     for (;;) {
       const token = this.take();
+      if (token.kind === 'word' && afterValue) throw this.unexpected(token, '"," or ")"');
+      afterValue = token.kind === 'word';
       if (token.kind === 'word') values.push(this.checkValue(token.text));
       else if (token.text === ')') break;
       else if (token.text !== ',') throw this.unexpected(token, 'a value, "," or ")"');

@@ -13,8 +13,8 @@ import type { ConfigMap, Secret } from './types.js';
 /** Maximum total size of a ConfigMap's or Secret's data (1 MiB). */
 export const maxDataSize = 1024 * 1024;
 
-// Secret contents are never echoed back in messages.
-const redacted = '<secret contents redacted>';
+/** Stands in for Secret contents in messages, which never echo them back. */
+export const redactedSecretValue = '<secret contents redacted>';
 const immutableMessage = 'field is immutable when `immutable` is set';
 
 /** Keys each built-in Secret type requires in `data`. */
@@ -65,7 +65,7 @@ export function validateSecret(secret: Secret, old?: Secret): FieldError[] {
     errors.push(...validateKey(key, path));
     const decoded = checkBase64(value);
     if (decoded.ok) totalSize += decoded.byteLength;
-    else errors.push(invalid(path, redacted, decoded.message));
+    else errors.push(invalid(path, redactedSecretValue, decoded.message));
   }
   if (totalSize > maxDataSize) errors.push(tooLong('data', maxDataSize));
   errors.push(...validateSecretType(secret));
@@ -116,7 +116,15 @@ function validateDockerConfig(encoded: string, path: string): FieldError[] {
     JSON.parse(Buffer.from(encoded, 'base64').toString('utf8'));
     return [];
   } catch (error) {
-    return [invalid(path, redacted, error instanceof Error ? error.message : String(error))];
+    // V8's message quotes the start of the input, which here is the decoded Secret.
+    const message = error instanceof Error ? error.message : String(error);
+    return [
+      invalid(
+        path,
+        redactedSecretValue,
+        message.replace(/, (\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s, ' in JSON'),
+      ),
+    ];
   }
 }
 

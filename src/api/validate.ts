@@ -8,7 +8,7 @@ import { checkDns1123Label } from './names.js';
 import { validateConfigMap, validateSecret } from './validate-config.js';
 import { validateCronJob } from './validate-cronjob.js';
 import { validateJob } from './validate-job.js';
-import { validateObjectMeta, validateObjectMetaUpdate } from './validate-meta.js';
+import { validateEvent, validatePod } from './validate-core.js';
 import type { AnyResource } from './types.js';
 
 export type Operation = 'create' | 'update';
@@ -54,12 +54,9 @@ function validateDefaulted(resource: AnyResource, options: ValidateOptions): Fie
     case 'Secret':
       return validateSecret(subject, old?.kind === 'Secret' ? old : undefined);
     case 'Pod':
-    case 'Event': {
-      const errors = validateObjectMeta(subject.metadata, 'metadata');
-      if (old !== undefined)
-        errors.push(...validateObjectMetaUpdate(subject.metadata, old.metadata, 'metadata'));
-      return errors;
-    }
+      return validatePod(subject, old?.kind === 'Pod' ? old : undefined);
+    case 'Event':
+      return validateEvent(subject, old?.kind === 'Event' ? old : undefined);
   }
 }
 

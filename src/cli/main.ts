@@ -148,9 +148,10 @@ function buildProgram(): Command {
           if (options.filename.length === 0) return runDelete(context, args, options);
           if (args.length > 0) throw new CliError('give either TYPE NAME or -f, not both');
           const sources = await readManifestSources(options.filename, readStdinText);
-          const resources = parseSources(output, sources, 'ignore');
-          if (resources === undefined) return 1;
-          return deleteTargets(context, targetsOfManifests(resources, context.namespace), options);
+          const parsed = parseSources(output, sources, 'ignore');
+          if (parsed === undefined) return 1;
+          const targets = targetsOfManifests(parsed.resources, context.namespace);
+          return deleteTargets(context, targets, options);
         },
       ),
     );
@@ -235,7 +236,7 @@ function buildProgram(): Command {
               expression,
               timeZone: options.timeZone,
               from: options.from,
-              count: Number(options.count),
+              count: options.count,
               dstPolicy: options.dstPolicy,
               output: options.output as 'json' | 'text',
             },

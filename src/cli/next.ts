@@ -18,8 +18,8 @@ export interface NextArguments {
   timeZone?: string;
   /** RFC 3339 instant to count from; unset means `now`. */
   from?: string;
-  /** How many fire times to print, 1 to MAX_COUNT; default 5. */
-  count?: number;
+  /** How many fire times to print, 1 to MAX_COUNT, or the text of `-n`; default 5. */
+  count?: number | string;
   /** `cron` (default) or `kubernetes`. */
   dstPolicy?: string;
   output?: 'json' | 'text';
@@ -58,9 +58,13 @@ export function runNext(argv: NextArguments, now: number): CommandResult {
     exitCode: 1,
   });
 
-  const count = argv.count ?? DEFAULT_COUNT;
-  if (!Number.isInteger(count) || count < 1 || count > MAX_COUNT) {
-    return fail(`invalid -n value ${count}: expected an integer from 1 to ${MAX_COUNT}`);
+  const requested = argv.count ?? DEFAULT_COUNT;
+  // Number() would accept `0x10`, `1e2` and an empty string, and turn other text into NaN.
+  const count =
+    typeof requested === 'number' || !/^\d+$/.test(requested) ? requested : Number(requested);
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > MAX_COUNT) {
+    const shown = typeof requested === 'string' ? JSON.stringify(requested) : String(requested);
+    return fail(`invalid -n value ${shown}: expected an integer from 1 to ${MAX_COUNT}`);
   }
   const dstPolicy = argv.dstPolicy ?? 'cron';
   if (!isDstPolicy(dstPolicy)) {

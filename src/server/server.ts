@@ -1,4 +1,4 @@
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
@@ -40,7 +40,11 @@ export function createServer(options: ServerOptions): FastifyInstance {
   // close() destroys every connection, because HTTP clients such as undici open spare
   // connections that send no request, and Node would wait for them until the keep-alive timeout.
   // Fastify's own per-request lines are replaced by one debug line per response below.
-  const base = { bodyLimit, forceCloseConnections: true, disableRequestLogging: true };
+  const base = {
+    bodyLimit,
+    forceCloseConnections: true,
+    logController: new LogController({ disableRequestLogging: true }),
+  };
   let app: FastifyInstance;
   if (options.logger !== undefined) {
     app = Fastify({ ...base, loggerInstance: options.logger });

@@ -9,7 +9,12 @@ import type { ResourceInfo } from './kinds.js';
 import { applyMergePatch, isJsonObject } from './patch.js';
 import { badRequest } from './status.js';
 import type { FieldValidation } from './validation.js';
-import { checkFields, invalidFromFieldErrors, rethrowValidation } from './validation.js';
+import {
+  checkFields,
+  checkStatusFields,
+  invalidFromFieldErrors,
+  rethrowValidation,
+} from './validation.js';
 
 export interface WriteContext {
   store: Store;
@@ -130,7 +135,9 @@ async function writeUpdate(
   let next: AnyResource;
   let warnings: string[] = [];
   if (target === 'status') {
-    next = statusUpdate(old, incoming);
+    const checked = checkStatusFields(info, incoming, fieldValidation);
+    warnings = checked.warnings;
+    next = statusUpdate(old, checked.resource);
     const errors = validateResource(next, { operation: 'update', old });
     if (errors.length > 0) throw invalidFromFieldErrors(info, old.metadata.name, errors);
   } else {
@@ -155,7 +162,8 @@ async function writeUpdate(
 function objectUpdate(info: ResourceInfo, old: AnyResource, incoming: AnyResource): AnyResource {
   const next = structuredClone(incoming);
   const metadata = next.metadata;
-  setOrDelete(metadata, 'uid', old.metadata.uid);
+  // As in Kubernetes, a missing uid is filled in, and a different one fails validation.
+  metadata.uid ??= old.metadata.uid;
   setOrDelete(metadata, 'creationTimestamp', old.metadata.creationTimestamp);
   setOrDelete(metadata, 'deletionTimestamp', old.metadata.deletionTimestamp);
   setOrDelete(metadata, 'generation', old.metadata.generation);

@@ -62,7 +62,7 @@ export async function failLostAttempts(
 /**
  * Sends SIGKILL to the process groups an attempt recorded, so a crashed server's children do
  * not run on unobserved. NOTE: a group id reused by an unrelated process since the crash would
- * be killed too; the window is small because ids are recycled only after the whole range.
+ * be killed too. Linux hands out ids in order and wraps around, so reuse within a restart is rare.
  */
 function killProcessGroups(pod: Pod, logger: Logger): void {
   for (const [container, pgid] of Object.entries(readProcessGroups(pod))) {

@@ -42,6 +42,10 @@ void describe('parseLabelSelector', () => {
     ],
     ['app in ()', 'invalid label selector "app in ()": the value set of "in" must not be empty'],
     [
+      'tier in (a b)',
+      'invalid label selector "tier in (a b)": found "b" at position 11, expected "," or ")"',
+    ],
+    [
       'app web',
       'invalid label selector "app web": found "web" at position 4, expected one of "=", "==", "!=", "in", "notin", "," or the end of the selector',
     ],

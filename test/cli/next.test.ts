@@ -129,6 +129,26 @@ void describe('cronmesh next', () => {
     }
   });
 
+  void test('count flag text is checked', () => {
+    for (const count of ['abc', '', '0x10', '1e2', '2.0', ' 3']) {
+      const result = runNext({ expression: '0 0 * * *', count }, NOW);
+      assert.equal(
+        result.stderr,
+        `error: invalid -n value ${JSON.stringify(count)}: expected an integer from 1 to 1000\n`,
+      );
+      assert.equal(result.exitCode, 1);
+    }
+  });
+
+  void test('count flag text is a number', () => {
+    const result = runNext(
+      { expression: '0 0 * * *', count: '2', from: '2024-01-01T00:00:00Z', timeZone: 'UTC' },
+      NOW,
+    );
+    assert.equal(result.stdout, '2024-01-02T00:00:00Z\n2024-01-03T00:00:00Z\n');
+    assert.equal(result.exitCode, 0);
+  });
+
   void test('invalid dst policy', () => {
     const result = runNext({ expression: '0 0 * * *', dstPolicy: 'vixie' }, NOW);
     assert.equal(

@@ -1,4 +1,5 @@
 import { applyDefaults, parseManifests } from '../../api/index.js';
+import type { ManifestSource as ResourceOrigin } from '../../api/index.js';
 import { formatWarning } from '../../api/field-error.js';
 import type { AnyResource } from '../../api/types.js';
 import { collectionPath, findResource, objectPath, qualifiedSingular } from '../../server/kinds.js';
@@ -31,6 +32,12 @@ export function parseValidateMode(value: string | undefined): ValidateMode {
   return mode;
 }
 
+/** The resources of manifest files; `origins[i]` is the file and line `resources[i]` came from. */
+export interface ParsedSources {
+  resources: AnyResource[];
+  origins: ResourceOrigin[];
+}
+
 /**
  * Decodes and checks every manifest before anything is sent, so one bad file changes nothing.
  * Warnings go to stderr as `Warning: ...`. Returns undefined after printing the errors.
@@ -39,8 +46,8 @@ export function parseSources(
   out: Output,
   sources: readonly ManifestSource[],
   validate: ValidateMode,
-): AnyResource[] | undefined {
-  const resources: AnyResource[] = [];
+): ParsedSources | undefined {
+  const result: ParsedSources = { resources: [], origins: [] };
   let failed = false;
   for (const source of sources) {
     try {
@@ -48,13 +55,14 @@ export function parseSources(
       for (const warning of parsed.warnings) {
         out.stderr(`Warning: ${formatWarning(warning)}\n`);
       }
-      resources.push(...parsed.resources);
+      result.resources.push(...parsed.resources);
+      result.origins.push(...parsed.sources);
     } catch (error) {
       out.stderr(formatError(error));
       failed = true;
     }
   }
-  return failed ? undefined : resources;
+  return failed ? undefined : result;
 }
 
 /** Runs `apply -f ...`: creates each object, or updates it when it exists. Returns the exit code. */
@@ -63,27 +71,27 @@ export async function runApply(
   sources: readonly ManifestSource[],
   validate: ValidateMode,
 ): Promise<number> {
-  const resources = parseSources(context.out, sources, validate);
-  if (resources === undefined) return 1;
-  if (resources.length === 0) throw new CliError('no objects passed to apply');
-  return applyResources(context, resources);
+  const parsed = parseSources(context.out, sources, validate);
+  if (parsed === undefined) return 1;
+  if (parsed.resources.length === 0) throw new CliError('no objects passed to apply');
+  return applyResources(context, parsed);
 }
 
 /**
- * Applies each resource in order and prints kubectl's result lines. An error is printed and the
- * remaining resources are still applied.
+ * Applies each resource in order and prints kubectl's result lines. An error is printed, naming
+ * the manifest file and line, and the remaining resources are still applied.
  */
 export async function applyResources(
   context: CommandContext,
-  resources: readonly AnyResource[],
+  { resources, origins }: ParsedSources,
 ): Promise<number> {
   let exitCode = 0;
-  for (const resource of resources) {
+  for (const [index, resource] of resources.entries()) {
     try {
       const { label, result } = await applyOne(context, resource);
       context.out.stdout(`${label} ${result}\n`);
     } catch (error) {
-      context.out.stderr(formatError(error));
+      context.out.stderr(formatError(error, origins[index]));
       exitCode = 1;
     }
   }

@@ -1,5 +1,4 @@
 import type { AddressInfo } from 'node:net';
-import type { AnyResource } from '../../api/types.js';
 import type { DstPolicy } from '../../schedule/index.js';
 import { isDstPolicy } from '../../schedule/index.js';
 import { createServer } from '../../server/server.js';
@@ -11,6 +10,7 @@ import type { CommandContext, Output } from '../context.js';
 import { CliError } from '../errors.js';
 import { readManifestSources, readStdinText } from '../manifest-files.js';
 import { applyResources, parseSources } from './apply.js';
+import type { ParsedSources } from './apply.js';
 
 export interface ServeOptions {
   dataDir: string;
@@ -63,12 +63,12 @@ export function parseServeOptions(options: ServeOptions): ServeSettings {
 export async function runServe(options: ServeOptions, out: Output): Promise<number> {
   const settings = parseServeOptions(options);
   // Manifests are read and checked before anything starts, so a bad manifest fails fast.
-  let resources: AnyResource[] = [];
+  let manifests: ParsedSources = { resources: [], origins: [] };
   if (options.filename.length > 0) {
     const sources = await readManifestSources(options.filename, readStdinText);
     const parsed = parseSources(out, sources, 'strict');
     if (parsed === undefined) return 1;
-    resources = parsed;
+    manifests = parsed;
   }
 
   const clock = new SystemClock();
@@ -98,8 +98,8 @@ export async function runServe(options: ServeOptions, out: Output): Promise<numb
       dstPolicy: settings.dstPolicy,
     });
 
-    if (resources.length > 0) {
-      const exitCode = await applyStartupManifests(url, resources, out);
+    if (manifests.resources.length > 0) {
+      const exitCode = await applyStartupManifests(url, manifests, out);
       if (exitCode !== 0) {
         await stop();
         return exitCode;
@@ -118,7 +118,7 @@ export async function runServe(options: ServeOptions, out: Output): Promise<numb
 
 async function applyStartupManifests(
   url: string,
-  resources: readonly AnyResource[],
+  manifests: ParsedSources,
   out: Output,
 ): Promise<number> {
   const context: CommandContext = {
@@ -129,7 +129,7 @@ async function applyStartupManifests(
     now: () => Date.now(),
     signal: new AbortController().signal,
   };
-  return applyResources(context, resources);
+  return applyResources(context, manifests);
 }
 
 function waitForSignal(): Promise<NodeJS.Signals> {

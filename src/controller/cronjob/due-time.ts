@@ -48,8 +48,8 @@ export function mostRecentScheduleTime(
   }
 
   const first = schedule.next(earliest);
-  // robfig returns the zero time when nothing fires within five years; the subtraction that
-  // follows upstream then yields a gap below one second, hence the same error here.
+  // robfig returns the zero time when nothing fires within five years. Upstream then computes a
+  // gap below one second between two zero times, so the same error is raised here.
   if (first === null) {
     throw new InvalidScheduleError('time difference between two schedules is less than 1 second');
   }

@@ -8,7 +8,7 @@ import type { ResourceInfo } from '../kinds.js';
 import { resources } from '../kinds.js';
 import type { ListQuery } from '../list-filter.js';
 import { isWatchRequest, matchesFilter, parseListFilter } from '../list-filter.js';
-import { unsupportedMediaType } from '../status.js';
+import { badRequest, unsupportedMediaType } from '../status.js';
 import type { OpenStreams } from '../streams.js';
 import { parseFieldValidation } from '../validation.js';
 import type { WriteResult, WriteTarget } from '../writes.js';
@@ -28,6 +28,7 @@ interface NamespaceParams {
 
 interface WriteQuery {
   fieldValidation?: string;
+  dryRun?: string;
 }
 
 interface ObjectParams {
@@ -73,6 +74,7 @@ function registerKind(
   app.post<{ Params: NamespaceParams; Querystring: WriteQuery }>(
     collection,
     async (request, reply) => {
+      rejectDryRun(request.query.dryRun);
       const mode = parseFieldValidation(request.query.fieldValidation);
       const result = await createObject(
         context,
@@ -90,14 +92,15 @@ function registerKind(
     return store.get(info.kind, namespace, name);
   });
 
-  app.delete<{ Params: ObjectParams; Querystring: { propagationPolicy?: string } }>(
-    object,
-    async (request) => {
-      const { namespace, name } = request.params;
-      const options = parseDeleteRequest(request.query.propagationPolicy, request.body);
-      return deleteObject(store, info, namespace, name, options);
-    },
-  );
+  app.delete<{
+    Params: ObjectParams;
+    Querystring: { propagationPolicy?: string; dryRun?: string };
+  }>(object, async (request) => {
+    rejectDryRun(request.query.dryRun);
+    const { namespace, name } = request.params;
+    const options = parseDeleteRequest(request.query.propagationPolicy, request.body);
+    return deleteObject(store, info, namespace, name, options);
+  });
 
   const targets: [string, WriteTarget][] = [[object, 'object']];
   if (info.hasStatus) {
@@ -110,6 +113,7 @@ function registerKind(
 
   for (const [path, target] of targets) {
     app.put<{ Params: ObjectParams; Querystring: WriteQuery }>(path, async (request, reply) => {
+      rejectDryRun(request.query.dryRun);
       const { namespace, name } = request.params;
       const mode = parseFieldValidation(request.query.fieldValidation);
       const result = await replaceObject(
@@ -125,6 +129,7 @@ function registerKind(
     });
 
     app.patch<{ Params: ObjectParams; Querystring: WriteQuery }>(path, async (request, reply) => {
+      rejectDryRun(request.query.dryRun);
       const type = mediaType(request.headers['content-type']);
       if (type !== mergePatchType) throw unsupportedMediaType(type, [mergePatchType]);
       const { namespace, name } = request.params;
@@ -133,6 +138,15 @@ function registerKind(
       return sendWithWarnings(reply, result);
     });
   }
+}
+
+/**
+ * Rejects a write that requests a dry run (`kubectl --dry-run=server` sends `dryRun=All`),
+ * because cronmesh cannot preview a write and must not apply one that was meant as a preview.
+ */
+function rejectDryRun(dryRun: string | undefined): void {
+  if (dryRun === undefined || dryRun === '') return;
+  throw badRequest('dryRun is not supported, so the request was not applied');
 }
 
 /**

@@ -36,8 +36,12 @@ export async function serveWatch(
 
   const send = (type: WatchEventType, object: AnyResource): void => {
     raw.write(`${JSON.stringify({ type, object })}\n`);
-    // The client reads too slowly; it reconnects and lists again, as Kubernetes clients do.
-    if (raw.writableLength > context.maxBufferedBytes) close();
+    // The client reads too slowly; it reconnects and lists again, as Kubernetes clients do. The
+    // socket is destroyed, because end() would keep it and the unsent output until the client reads.
+    if (raw.writableLength > context.maxBufferedBytes) {
+      close();
+      raw.destroy();
+    }
   };
 
   const forward = (event: WatchEvent): void => {
