@@ -2,7 +2,8 @@
  * batch/v1 CronJob validation: schedule, time zone, policies, history limits and the job
  * template, with the create/update differences of the Kubernetes API server.
  */
-import { isKnownTimeZone, parseStandard } from '../schedule/index.js';
+import { DST_POLICIES, isDstPolicy, isKnownTimeZone, parseStandard } from '../schedule/index.js';
+import { DST_POLICY_ANNOTATION } from './annotations.js';
 import { invalid, required, unsupported, type FieldError } from './field-error.js';
 import { childPath } from './field-path.js';
 import { validateJobSpecCommon } from './validate-job.js';
@@ -32,6 +33,12 @@ export function validateCronJob(
   old?: CronJob,
 ): FieldError[] {
   const errors = validateObjectMeta(cronJob.metadata, 'metadata');
+  const dstPolicy = cronJob.metadata.annotations?.[DST_POLICY_ANNOTATION];
+  if (dstPolicy !== undefined && !isDstPolicy(dstPolicy)) {
+    errors.push(
+      unsupported(`metadata.annotations[${DST_POLICY_ANNOTATION}]`, dstPolicy, [...DST_POLICIES]),
+    );
+  }
   errors.push(...validateCronJobSpec(cronJob.spec, operation === 'update' ? old?.spec : undefined));
 
   if (operation === 'create') {

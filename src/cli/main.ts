@@ -13,6 +13,8 @@ import type { CommandContext, Output } from './context.js';
 import { CliError, formatError } from './errors.js';
 import { readManifestSources, readStdinText } from './manifest-files.js';
 import { runNext } from './next.js';
+import { parseServerUrl } from './server-url.js';
+import { readPackageVersion } from './version.js';
 import { parseSources } from './commands/apply.js';
 
 const defaultServer = 'http://127.0.0.1:8080';
@@ -33,7 +35,7 @@ function collect(value: string, previous: string[]): string[] {
 function withServerOptions(command: Command): Command {
   return command
     .addOption(
-      new Option('--server <url>', 'URL of the cronmesh API server')
+      new Option('--server <url>', 'URL of the cronmesh API server, or HOST:PORT for http')
         .env('CRONMESH_SERVER')
         .default(defaultServer),
     )
@@ -42,8 +44,10 @@ function withServerOptions(command: Command): Command {
 
 function contextOf(command: Command): CommandContext {
   const options = command.opts<{ server: string; namespace: string }>();
+  const fromEnvironment = command.getOptionValueSource('server') === 'env';
+  const server = parseServerUrl(options.server, fromEnvironment ? 'CRONMESH_SERVER' : '--server');
   return {
-    client: new ApiClient(options.server, interrupt.signal),
+    client: new ApiClient(server, interrupt.signal),
     namespace: options.namespace,
     namespaceFromFlag: command.getOptionValueSource('namespace') === 'cli',
     out: output,
@@ -69,6 +73,7 @@ function action<Args extends unknown[]>(
 function buildProgram(): Command {
   const program = new Command('cronmesh')
     .description('Run Kubernetes CronJob and Job manifests as local processes, without a cluster.')
+    .version(readPackageVersion(), '-V, --version', 'print the cronmesh version')
     .showHelpAfterError();
 
   program
@@ -215,7 +220,7 @@ function buildProgram(): Command {
     .description('Print the next fire times of a schedule')
     .argument('<expression>', 'cron expression, e.g. "0 2 * * *"')
     .option('--time-zone <zone>', 'IANA time zone; default: the local zone')
-    .option('--from <time>', 'RFC 3339 time to start from; default: now')
+    .option('--from <time>', 'RFC 3339 time to start from, seconds optional; default: now')
     .option('-n, --count <n>', 'how many times to print', '5')
     .option('--dst-policy <policy>', 'cron or kubernetes', 'cron')
     .option('-o, --output <format>', 'text or json', 'text')

@@ -47,8 +47,10 @@ export const DEFAULT_COUNT = 5;
 export const MAX_COUNT = 1000;
 
 // RFC 3339 date-time: the date, `T`, the time with optional fraction, and `Z` or an offset.
+// The seconds may be left out (`2018-11-05T00:00Z`), which RFC 3339 itself does not allow, and
+// then no fraction may follow.
 const RFC3339 =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})$/;
 
 /** Runs `cronmesh next` with parsed arguments; `now` (ms since the epoch) is the default start. */
 export function runNext(argv: NextArguments, now: number): CommandResult {
@@ -118,11 +120,15 @@ export function runNext(argv: NextArguments, now: number): CommandResult {
   return { stdout: times.map((time) => `${time}\n`).join(''), stderr, exitCode: 0 };
 }
 
-/** Parses an RFC 3339 date-time into ms since the epoch, or returns null when invalid. */
+/**
+ * Parses an RFC 3339 date-time, with or without seconds, into ms since the epoch. Returns null
+ * when the text is not such a date-time or names a day or time that does not exist.
+ */
 export function parseRfc3339(text: string): number | null {
   const match = RFC3339.exec(text);
   if (!match) return null;
-  const [, year, month, day, hour, minute, second] = match.map(Number);
+  const [, year, month, day, hour, minute] = match.map(Number);
+  const second = Number(match[6] ?? 0);
   const ms = Date.parse(text.toUpperCase());
   if (Number.isNaN(ms)) return null;
 

@@ -239,10 +239,10 @@ export class ContainerProcess {
 export function missingCommandMessage(container: ResolvedContainer): string {
   const name = JSON.stringify(container.name);
   if (container.image === undefined || container.image === '') {
-    return `container ${name} has no command; set command`;
+    return `container ${name} has no command; set command in the manifest`;
   }
   const image = JSON.stringify(container.image);
-  return `container ${name} has no command: cronmesh runs commands locally and cannot run image ${image} entrypoint; set command`;
+  return `container ${name} has no command: cronmesh runs commands locally and cannot run the entrypoint of image ${image}; set command in the manifest`;
 }
 
 /** Returns why `workingDir` cannot be used as the process's working directory, if it cannot. */

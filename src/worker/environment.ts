@@ -1,6 +1,7 @@
 import type { ConfigMap, Container, EnvVar, Pod, Secret } from '../api/types.js';
 import type { ResolvedContainer } from '../runtime/types.js';
 import type { Store } from '../store/store.js';
+import { resourceFieldValue } from './resource-field.js';
 
 /**
  * An attempt whose environment cannot be built: a missing ConfigMap, Secret or key that is not
@@ -37,7 +38,7 @@ export async function resolveContainer(
     Object.assign(env, await resolveEnvFrom(source, lookup));
   }
   for (const variable of container.env ?? []) {
-    const value = await resolveEnvVar(variable, pod, lookup, env);
+    const value = await resolveEnvVar(variable, pod, container, lookup, env);
     if (value !== undefined) env[variable.name] = value;
   }
 
@@ -80,6 +81,7 @@ async function resolveEnvFrom(
 async function resolveEnvVar(
   variable: EnvVar,
   pod: Pod,
+  container: Container,
   lookup: Lookup,
   env: Record<string, string>,
 ): Promise<string | undefined> {
@@ -111,9 +113,14 @@ async function resolveEnvVar(
     );
   }
   if (from.fieldRef) return fieldValue(pod, from.fieldRef.fieldPath);
-  throw new ContainerConfigError(
-    `env "${variable.name}": valueFrom.resourceFieldRef is not supported yet`,
-  );
+  if (from.resourceFieldRef) {
+    const value = resourceFieldValue(pod, container, from.resourceFieldRef);
+    if (value !== undefined) return value;
+    throw new ContainerConfigError(
+      `env "${variable.name}": cannot resolve resourceFieldRef ${JSON.stringify(from.resourceFieldRef.resource)}`,
+    );
+  }
+  return '';
 }
 
 /** Returns the downward-API value of `fieldPath` for the attempt. */

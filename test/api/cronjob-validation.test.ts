@@ -266,3 +266,22 @@ void describe('prepareForCreate of a CronJob', () => {
     assert.equal('concurrencyPolicy' in resource.spec, false);
   });
 });
+
+void describe('CronJob DST policy annotation', () => {
+  function annotated(value: string): CronJob {
+    const resource = cronJob('hello');
+    resource.metadata.annotations = { 'cronmesh.io/dst-policy': value };
+    return resource;
+  }
+
+  void it('accepts cron and kubernetes', () => {
+    assert.deepEqual(messagesOnCreate(annotated('cron')), []);
+    assert.deepEqual(messagesOnCreate(annotated('kubernetes')), []);
+  });
+
+  void it('rejects another value', () => {
+    assert.deepEqual(messagesOnCreate(annotated('bogus')), [
+      'metadata.annotations[cronmesh.io/dst-policy]: Unsupported value: "bogus": supported values: "cron", "kubernetes"',
+    ]);
+  });
+});

@@ -129,6 +129,35 @@ describe('cronmesh apply', () => {
     assert.equal(result.stdout, 'configmap/a created\nconfigmap/b created\nsecret/c created\n');
   });
 
+  test('invalid file in directory applies nothing', async () => {
+    const manifests = await mkdtemp(join(dir, 'mixed-'));
+    await writeFile(
+      join(manifests, 'a.yaml'),
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: mixed-a\n',
+    );
+    const bad = join(manifests, 'b.yaml');
+    await writeFile(bad, cronJobYaml('* * *').replace('name: hello', 'name: mixed-b'));
+    const typo = join(manifests, 'c.yaml');
+    await writeFile(
+      typo,
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: mixed-c\ndat:\n  k: v\n',
+    );
+
+    const result = await runCli(server, ['apply', '-f', manifests]);
+    assert.equal(result.stdout, '');
+    assert.equal(
+      result.stderr,
+      [
+        `error: The CronJob "mixed-b" is invalid: spec.schedule: Invalid value: "* * *": expected exactly 5 fields, found 3: [* * *] (file ${bad}, line 6)`,
+        `error: The ConfigMap "mixed-c" is invalid: unknown field "dat" (file ${typo}, line 5)`,
+        'error: no objects were applied',
+        '',
+      ].join('\n'),
+    );
+    assert.equal(result.code, 1);
+    assert.equal(await server.store.find('ConfigMap', 'default', 'mixed-a'), undefined);
+  });
+
   test('standard input and several documents', async () => {
     const text = `apiVersion: v1
 kind: ConfigMap
@@ -160,7 +189,7 @@ data:
     assert.equal(result.stdout, '');
     assert.equal(
       result.stderr,
-      `error: The CronJob "typo" is invalid: unknown field "spec.schedul" (file ${file}, line 6)\n`,
+      `error: The CronJob "typo" is invalid: unknown field "spec.schedul" (file ${file}, line 6)\nerror: no objects were applied\n`,
     );
     assert.equal(result.code, 1);
     assert.equal(await server.store.find('CronJob', 'default', 'typo'), undefined);
@@ -183,7 +212,7 @@ data:
     const result = await runCli(server, ['apply', '-f', file]);
     assert.equal(
       result.stderr,
-      `error: The CronJob "bad" is invalid: spec.schedule: Invalid value: "* * *": expected exactly 5 fields, found 3: [* * *] (file ${file}, line 6)\n`,
+      `error: The CronJob "bad" is invalid: spec.schedule: Invalid value: "* * *": expected exactly 5 fields, found 3: [* * *] (file ${file}, line 6)\nerror: no objects were applied\n`,
     );
     assert.equal(result.code, 1);
   });

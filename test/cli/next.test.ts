@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import { parseRfc3339, runNext } from '../../src/cli/next.js';
+import { runCli } from './harness.js';
 
 const NOW = Date.parse('2025-03-08T00:00:00Z');
 
@@ -158,6 +159,33 @@ void describe('cronmesh next', () => {
     assert.equal(result.exitCode, 1);
   });
 
+  void test('from without seconds', () => {
+    const result = runNext(
+      { expression: '0 12 * * *', timeZone: 'UTC', from: '2018-11-05T00:00Z', count: 2 },
+      NOW,
+    );
+    assert.equal(result.stdout, '2018-11-05T12:00:00Z\n2018-11-06T12:00:00Z\n');
+    assert.equal(result.stderr, '');
+    assert.equal(result.exitCode, 0);
+  });
+
+  void test('command accepts from without seconds', async () => {
+    const args = ['next', '0 12 * * *', '--time-zone', 'UTC', '--from', '2018-11-05T00:00Z'];
+    const result = await runCli({ url: 'http://127.0.0.1:1' }, [...args, '-n', '1']);
+    assert.equal(result.stdout, '2018-11-05T12:00:00Z\n');
+    assert.equal(result.stderr, '');
+    assert.equal(result.code, 0);
+  });
+
+  void test('malformed from without seconds', () => {
+    const result = runNext({ expression: '0 0 * * *', from: '2018-11-05T24:00Z' }, NOW);
+    assert.equal(
+      result.stderr,
+      'error: invalid --from value "2018-11-05T24:00Z": expected an RFC 3339 time such as 2025-03-08T00:00:00Z\n',
+    );
+    assert.equal(result.exitCode, 1);
+  });
+
   void test('invalid from', () => {
     const result = runNext({ expression: '0 0 * * *', from: 'yesterday' }, NOW);
     assert.equal(
@@ -179,10 +207,24 @@ void describe('parseRfc3339', () => {
     );
   });
 
+  void test('accepts times without seconds', () => {
+    assert.equal(parseRfc3339('2018-11-05T00:00Z'), Date.parse('2018-11-05T00:00:00Z'));
+    assert.equal(parseRfc3339('2018-11-05t23:59z'), Date.parse('2018-11-05T23:59:00Z'));
+    assert.equal(parseRfc3339('2018-11-05T05:30+05:30'), Date.parse('2018-11-05T00:00:00Z'));
+    assert.equal(parseRfc3339('2018-11-04T19:00-05:00'), Date.parse('2018-11-05T00:00:00Z'));
+  });
+
   void test('rejects other forms', () => {
     for (const text of [
       '2025-03-08',
       '2025-03-08T00:00:00',
+      '2025-03-08T00:00',
+      '2025-03-08T00Z',
+      '2025-03-08T00:00.5Z',
+      '2025-03-08T0:00Z',
+      '2025-03-08T00:60Z',
+      '2025-02-30T00:00Z',
+      '2025-03-08T00:00:Z',
       '2025-02-30T00:00:00Z',
       '2025-03-08T24:00:00Z',
       '2025-03-08 00:00:00Z',

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { CliProcess } from './harness.js';
@@ -63,6 +65,25 @@ describe('cronmesh serve', () => {
     const result = await cli.exited;
     assert.equal(result.code, 0);
     assert.equal(result.stdout.includes('"msg":"stopping cronmesh"'), true);
+    assert.equal(result.stdout.includes('no authentication'), false);
+  });
+
+  test('port in use is reported with a hint', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const listen = `127.0.0.1:${port}`;
+      const args = ['serve', '--data-dir', join(dir, 'data-in-use'), '--listen', listen];
+      const result = await runCli({ url: 'http://127.0.0.1:1' }, args);
+      assert.equal(
+        result.stderr,
+        `error: cannot listen on ${listen}: the address is already in use, perhaps by another cronmesh serve. Pass --listen HOST:PORT to listen on another address, and point the CLI at it with --server or CRONMESH_SERVER.\n`,
+      );
+      assert.equal(result.code, 1);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 
   test('restart keeps the data', async () => {

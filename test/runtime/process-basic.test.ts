@@ -184,7 +184,7 @@ void test('image without command cannot run', PROCESS_TEST, async () => {
   const { result, recorder } = await runOne(container);
 
   const expected =
-    'container "main" has no command: cronmesh runs commands locally and cannot run image "busybox:1.28" entrypoint; set command';
+    'container "main" has no command: cronmesh runs commands locally and cannot run the entrypoint of image "busybox:1.28"; set command in the manifest';
   assert.equal(result.phase, 'Failed');
   assert.equal(result.reason, 'ContainerCannotRun');
   assert.equal(result.message, expected);
@@ -198,7 +198,10 @@ void test('empty command without image cannot run', PROCESS_TEST, async () => {
   const { result } = await runOne(container);
 
   assert.equal(result.containers[0]?.reason, 'ContainerCannotRun');
-  assert.equal(result.containers[0]?.message, 'container "main" has no command; set command');
+  assert.equal(
+    result.containers[0]?.message,
+    'container "main" has no command; set command in the manifest',
+  );
 });
 
 void test('unknown command exits 127', PROCESS_TEST, async () => {

@@ -47,7 +47,7 @@ export async function compareWithOracle(
 ): Promise<ComparisonReport> {
   const zoneTransitions = await oracleTransitions(ORACLE_ZONES, 2019, 2036);
   const requests = generateRequests(seed, count, n, zoneTransitions);
-  const responses = await runOracle(requests);
+  const responses = await runOracle(requests, { batch: `random cases, seed ${seed}` });
   const report: ComparisonReport = {
     cases: requests.length,
     errorCases: 0,

@@ -83,6 +83,7 @@ void describe('robfig oracle comparison', () => {
   void test('documented robfig defects', { timeout: 600_000 }, async () => {
     const responses = await runOracle(
       DEFECTS.map(({ expr, tz, from }) => ({ expr, tz, from, n: 1 })),
+      { batch: 'documented robfig defects' },
     );
     DEFECTS.forEach((defect, index) => {
       const robfigText = responses[index]?.next?.[0];

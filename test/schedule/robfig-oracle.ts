@@ -60,18 +60,57 @@ export function ensureOracle(): string {
   return ORACLE_PATH;
 }
 
-/** Sends all requests to one oracle process and returns its responses in request order. */
-export async function runOracle(requests: readonly OracleRequest[]): Promise<OracleResponse[]> {
-  const input = requests.map((request) => JSON.stringify(request)).join('\n') + '\n';
-  const output = await runOracleProcess([], input);
-  const responses = output
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as OracleResponse);
-  if (responses.length !== requests.length) {
-    throw new Error(
-      `robfig oracle returned ${responses.length} responses for ${requests.length} requests`,
+/** How long one oracle process may run before it is killed; robfig loops forever on some inputs. */
+export const DEFAULT_BATCH_TIMEOUT_MS = 60_000;
+
+/** Requests sent to one oracle process, so that a hang points at a small range of requests. */
+const BATCH_SIZE = 1000;
+
+/** The oracle did not finish a batch in time, and the harness killed it. */
+export class OracleTimeoutError extends Error {
+  readonly code = 'OracleTimeout';
+
+  constructor(
+    readonly batch: string,
+    readonly timeoutMs: number,
+    readonly pid: number,
+  ) {
+    super(
+      `robfig oracle timed out after ${timeoutMs} ms on batch ${batch}; killed its process ${pid}`,
     );
+    this.name = 'OracleTimeoutError';
+  }
+}
+
+export interface OracleRunOptions {
+  /** Name of the requests in messages, such as `random cases, seed 1`. */
+  batch: string;
+  /** Limit for each oracle process; default DEFAULT_BATCH_TIMEOUT_MS. */
+  timeoutMs?: number;
+}
+
+/**
+ * Sends the requests to the oracle in batches of BATCH_SIZE, one process each, and returns the
+ * responses in request order. Rejects with OracleTimeoutError, naming the batch and its request
+ * range, when a process runs longer than the timeout.
+ */
+export async function runOracle(
+  requests: readonly OracleRequest[],
+  options: OracleRunOptions,
+): Promise<OracleResponse[]> {
+  const responses: OracleResponse[] = [];
+  for (let start = 0; start < requests.length; start += BATCH_SIZE) {
+    const slice = requests.slice(start, start + BATCH_SIZE);
+    const batch = `"${options.batch}" (requests ${start} to ${start + slice.length - 1} of ${requests.length})`;
+    const input = slice.map((request) => JSON.stringify(request)).join('\n') + '\n';
+    const output = await runOracleProcess([], input, batch, options.timeoutMs);
+    const lines = output.split('\n').filter((line) => line !== '');
+    if (lines.length !== slice.length) {
+      throw new Error(
+        `robfig oracle returned ${lines.length} responses for the ${slice.length} requests of batch ${batch}`,
+      );
+    }
+    responses.push(...lines.map((line) => JSON.parse(line) as OracleResponse));
   }
   return responses;
 }
@@ -85,6 +124,7 @@ export async function oracleTransitions(
   const output = await runOracleProcess(
     ['-transitions', zones.join(','), '-years', `${firstYear}-${lastYear}`],
     '',
+    `"transitions of ${zones.length} zones, ${firstYear} to ${lastYear}"`,
   );
   return output
     .split('\n')
@@ -92,23 +132,50 @@ export async function oracleTransitions(
     .map((line) => JSON.parse(line) as ZoneTransitions);
 }
 
-function runOracleProcess(args: string[], input: string): Promise<string> {
+/**
+ * Runs the oracle once with `input` on stdin and returns its stdout. After `timeoutMs` it kills
+ * the process it started, by that process's PID, and rejects with OracleTimeoutError.
+ */
+function runOracleProcess(
+  args: string[],
+  input: string,
+  batch: string,
+  timeoutMs = DEFAULT_BATCH_TIMEOUT_MS,
+): Promise<string> {
   const oracle = ensureOracle();
   return new Promise((resolve, reject) => {
     const child = spawn(oracle, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    let killedPid: number | undefined;
+    const timer = setTimeout(() => {
+      if (child.pid === undefined) return;
+      killedPid = child.pid;
+      process.kill(killedPid, 'SIGKILL');
+    }, timeoutMs);
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    child.on('error', reject);
-    child.on('close', (code) => {
+    // A process that exits before it has read all its input makes the write fail with EPIPE.
+    // The exit code or the timeout reports that failure, so the write error adds nothing.
+    child.stdin.on('error', () => undefined);
+    child.on('error', (error) => {
       clearTimeout(timer);
-      if (code === 0) resolve(Buffer.concat(stdout).toString('utf8'));
-      else
-        reject(
-          new Error(`robfig oracle exited with ${code}: ${Buffer.concat(stderr).toString('utf8')}`),
-        );
+      reject(error);
+    });
+    // 'exit' comes after Node has reaped the process, so the killed PID is gone by then.
+    child.on('exit', () => {
+      clearTimeout(timer);
+      if (killedPid !== undefined) reject(new OracleTimeoutError(batch, timeoutMs, killedPid));
+    });
+    // 'close' comes after 'exit' and after stdout has ended.
+    child.on('close', (code) => {
+      if (killedPid !== undefined) return;
+      if (code === 0) {
+        resolve(Buffer.concat(stdout).toString('utf8'));
+        return;
+      }
+      const message = Buffer.concat(stderr).toString('utf8');
+      reject(new Error(`robfig oracle exited with ${code} on batch ${batch}: ${message}`));
     });
     child.stdin.end(input);
   });

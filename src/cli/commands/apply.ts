@@ -72,7 +72,11 @@ export async function runApply(
   validate: ValidateMode,
 ): Promise<number> {
   const parsed = parseSources(context.out, sources, validate);
-  if (parsed === undefined) return 1;
+  if (parsed === undefined) {
+    // One bad manifest stops the whole apply, so the valid ones were not applied either.
+    context.out.stderr('error: no objects were applied\n');
+    return 1;
+  }
   if (parsed.resources.length === 0) throw new CliError('no objects passed to apply');
   return applyResources(context, parsed);
 }

@@ -8,6 +8,7 @@ import { startScheduler } from '../../worker/host.js';
 import { ApiClient } from '../client.js';
 import type { CommandContext, Output } from '../context.js';
 import { CliError } from '../errors.js';
+import { describeListenError, warnIfNotLoopback } from '../listen-address.js';
 import { readManifestSources, readStdinText } from '../manifest-files.js';
 import { applyResources, parseSources } from './apply.js';
 import type { ParsedSources } from './apply.js';
@@ -84,11 +85,14 @@ export async function runServe(options: ServeOptions, out: Output): Promise<numb
   };
 
   try {
-    await app.listen({ host: settings.host, port: settings.port });
+    await app.listen({ host: settings.host, port: settings.port }).catch((error: unknown) => {
+      throw describeListenError(error, options.listen);
+    });
     const address = app.server.address() as AddressInfo;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const url = `http://${host}:${address.port}`;
     logger.info({ url, dataDir: settings.dataDir }, 'cronmesh API listening');
+    warnIfNotLoopback(logger, address.address, address.port);
 
     scheduler = await startScheduler({
       store,

@@ -13,6 +13,7 @@ import {
 } from './describe-writer.js';
 import { nextSchedules } from './next-schedules.js';
 import { formatLabelSelector } from './selector.js';
+import { isContainerReady } from './status.js';
 
 /** How many upcoming fire times `describe cronjob` lists. */
 export const describedFireTimes = 5;
@@ -148,7 +149,9 @@ export function describePod(pod: Pod, events: readonly Event[], now: number): st
   writeLabels(writer, 0, 'Labels', pod.metadata.labels);
   writeAnnotations(writer, 0, 'Annotations', pod.metadata.annotations);
 
-  const terminating = pod.metadata.deletionTimestamp !== undefined;
+  // A stopped pod that waits for deletion shows its final phase, as in `get pods`.
+  const terminal = status?.phase === 'Succeeded' || status?.phase === 'Failed';
+  const terminating = pod.metadata.deletionTimestamp !== undefined && !terminal;
   writer.line(0, `Status:\t${terminating ? 'Terminating' : (status?.phase ?? 'Pending')}`);
   if (status?.reason !== undefined) writer.line(0, `Reason:\t${status.reason}`);
   if (status?.message !== undefined) writer.line(0, `Message:\t${status.message}`);
@@ -163,7 +166,11 @@ export function describePod(pod: Pod, events: readonly Event[], now: number): st
     const initStatuses = status?.initContainerStatuses ?? [];
     writeContainers(writer, 0, 'Init Containers', initContainers, initStatuses);
   }
-  writeContainers(writer, 0, 'Containers', pod.spec.containers, status?.containerStatuses ?? []);
+  const statuses = (status?.containerStatuses ?? []).map((containerStatus) => ({
+    ...containerStatus,
+    ready: isContainerReady(pod, containerStatus),
+  }));
+  writeContainers(writer, 0, 'Containers', pod.spec.containers, statuses);
   writeVolumes(writer, 0, pod.spec);
   writeLabels(writer, 0, 'Node-Selectors', pod.spec.nodeSelector);
   writeEvents(writer, events, now);

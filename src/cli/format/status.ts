@@ -1,4 +1,4 @@
-import type { Job, JobCondition, Pod } from '../../api/types.js';
+import type { Container, ContainerStatus, Job, JobCondition, Pod } from '../../api/types.js';
 
 function hasCondition(job: Job, type: JobCondition['type']): boolean {
   return (job.status?.conditions ?? []).some(
@@ -79,7 +79,7 @@ export function summarizePod(pod: Pod): PodSummary {
         reason = waiting.reason;
       } else if (terminated !== undefined) {
         reason = terminated.reason ?? terminationCode(terminated);
-      } else if (container.ready === true && container.state?.running !== undefined) {
+      } else if (container.state?.running !== undefined && isContainerReady(pod, container)) {
         hasRunning = true;
         readyContainers++;
       }
@@ -87,7 +87,11 @@ export function summarizePod(pod: Pod): PodSummary {
     if (reason === 'Completed' && hasRunning) reason = 'Running';
   }
 
-  if (pod.metadata.deletionTimestamp !== undefined) reason = 'Terminating';
+  // cronmesh keeps the deleted attempts of a Job until the Job controller has counted them, so
+  // a stopped pod can carry a deletionTimestamp for long. As kubectl does, such a pod shows its
+  // final status, and only a pod that may still run shows Terminating.
+  const terminal = status?.phase === 'Succeeded' || status?.phase === 'Failed';
+  if (pod.metadata.deletionTimestamp !== undefined && !terminal) reason = 'Terminating';
 
   const summary: PodSummary = {
     ready: `${readyContainers}/${pod.spec.containers.length}`,
@@ -96,6 +100,22 @@ export function summarizePod(pod: Pod): PodSummary {
   };
   if (lastRestart !== undefined) summary.lastRestart = lastRestart;
   return summary;
+}
+
+/**
+ * Returns whether a regular (not init) container of `pod` is ready. cronmesh runs no probes, so a
+ * running container without a readinessProbe is ready, as kubelet reports it, and one with a
+ * readinessProbe is ready only when its status reports so.
+ */
+export function isContainerReady(pod: Pod, status: ContainerStatus): boolean {
+  if (status.ready === true) return true;
+  if (status.state?.running === undefined) return false;
+  const container = pod.spec.containers.find((candidate) => candidate.name === status.name);
+  return container !== undefined && !hasReadinessProbe(container);
+}
+
+function hasReadinessProbe(container: Container): boolean {
+  return container.readinessProbe !== undefined && container.readinessProbe !== null;
 }
 
 function terminationCode(terminated: { exitCode: number; signal?: number }): string {
