@@ -217,10 +217,14 @@ function buildProgram(): Command {
 
   program
     .command('next')
-    .description('Print the next fire times of a schedule')
+    .description('Describe a schedule and print its next (or previous) fire times')
     .argument('<expression>', 'cron expression, e.g. "0 2 * * *"')
     .option('--time-zone <zone>', 'IANA time zone; default: the local zone')
     .option('--from <time>', 'RFC 3339 time to start from, seconds optional; default: now')
+    .option(
+      '--before <time>',
+      'RFC 3339 time; print the fire times before it instead, newest first',
+    )
     .option('-n, --count <n>', 'how many times to print', '5')
     .option('--dst-policy <policy>', 'cron or kubernetes', 'cron')
     .option('-o, --output <format>', 'text or json', 'text')
@@ -231,6 +235,7 @@ function buildProgram(): Command {
           options: {
             timeZone?: string;
             from?: string;
+            before?: string;
             count: string;
             dstPolicy: string;
             output: string;
@@ -241,6 +246,7 @@ function buildProgram(): Command {
               expression,
               timeZone: options.timeZone,
               from: options.from,
+              before: options.before,
               count: options.count,
               dstPolicy: options.dstPolicy,
               output: options.output as 'json' | 'text',

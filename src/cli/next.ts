@@ -1,23 +1,39 @@
-// `cronmesh next EXPR [--time-zone TZ] [--from RFC3339] [-n N] [--dst-policy cron|kubernetes]
-// [-o json]`: prints the next fire times of a schedule without a server.
+// `cronmesh next EXPR [--time-zone TZ] [--from RFC3339 | --before RFC3339] [-n N]
+// [--dst-policy cron|kubernetes] [-o json]`: prints a description of a schedule and its next
+// (or previous) fire times without a server, marking the times that a DST change affected. An
+// expression written as `cron(...)` or `rate(...)` is EventBridge, anything else the Kubernetes
+// dialect.
 
 import {
+  EventBridgeExpressionError,
   ScheduleParseError,
   UnknownTimeZoneError,
-  compileSchedule,
+  compileScheduleExpression,
+  describeSchedule,
   formatInZone,
   isDstPolicy,
-  nextTimes,
+  nextWithMarks,
   parseStandard,
+  previousWithMarks,
 } from '../schedule/index.js';
-import type { DstPolicy, Schedule } from '../schedule/index.js';
+import type { DstPolicy, Schedule, ScheduleDialect } from '../schedule/index.js';
+import { fireTimeMarksJson, formatFireTimeLines } from './format/fire-times.js';
+import type { FireTimeMarkJson } from './format/fire-times.js';
 
 export interface NextArguments {
   expression: string;
-  /** IANA zone; unset means the process's local zone, as kube-controller-manager does. */
+  /**
+   * IANA zone; unset means the process's local zone for the Kubernetes dialect, as
+   * kube-controller-manager does, and UTC for EventBridge, as EventBridge Scheduler does.
+   */
   timeZone?: string;
   /** RFC 3339 instant to count from; unset means `now`. */
   from?: string;
+  /**
+   * RFC 3339 instant; when set, the fire times before it are printed instead, newest first.
+   * Cannot be combined with `from`.
+   */
+  before?: string;
   /** How many fire times to print, 1 to MAX_COUNT, or the text of `-n`; default 5. */
   count?: number | string;
   /** `cron` (default) or `kubernetes`. */
@@ -33,14 +49,23 @@ export interface CommandResult {
 
 /**
  * The object `-o json` prints. `timeZone` is the zone the times were computed in when one was
- * named by `--time-zone` or a `TZ=`/`CRON_TZ=` prefix, and null for the process's local zone.
- * `next` is empty when the schedule never fires within robfig's 5-year horizon.
+ * named by `--time-zone` or a `TZ=`/`CRON_TZ=` prefix or is EventBridge's default UTC, and null
+ * for the process's local zone. `next` is empty when the schedule never fires within robfig's
+ * 5-year horizon, or for EventBridge up to the end of 2199.
  */
 export interface NextJson {
   expression: string;
+  dialect: ScheduleDialect;
   timeZone: string | null;
   dstPolicy: DstPolicy;
-  next: string[];
+  /** The schedule in English, such as `At 00:00, on day 1 of the month or on Monday`. */
+  description: string;
+  /** Fire times after `--from`, ascending; absent with `--before`. */
+  next?: string[];
+  /** Fire times before `--before`, newest first; present only with `--before`. */
+  previous?: string[];
+  /** The DST marks of the listed fire times, in the order of the list. */
+  marks: FireTimeMarkJson[];
 }
 
 export const DEFAULT_COUNT = 5;
@@ -84,12 +109,25 @@ export function runNext(argv: NextArguments, now: number): CommandResult {
       `invalid --from value ${JSON.stringify(argv.from)}: expected an RFC 3339 time such as 2025-03-08T00:00:00Z`,
     );
   }
+  const before = argv.before === undefined ? undefined : parseRfc3339(argv.before);
+  if (before === null) {
+    return fail(
+      `invalid --before value ${JSON.stringify(argv.before)}: expected an RFC 3339 time such as 2025-03-08T00:00:00Z`,
+    );
+  }
+  if (before !== undefined && argv.from !== undefined) {
+    return fail('--from and --before cannot be used together: give one of them');
+  }
 
   let schedule: Schedule;
+  let dialect: ScheduleDialect;
   try {
-    schedule = compileSchedule(argv.expression, { timeZone: argv.timeZone, dstPolicy });
+    ({ schedule, dialect } = compileScheduleExpression(argv.expression, {
+      timeZone: argv.timeZone,
+      dstPolicy,
+    }));
   } catch (error) {
-    if (error instanceof ScheduleParseError) {
+    if (error instanceof ScheduleParseError || error instanceof EventBridgeExpressionError) {
       return fail(`invalid schedule ${JSON.stringify(argv.expression)}: ${error.message}`);
     }
     if (error instanceof UnknownTimeZoneError) {
@@ -98,26 +136,68 @@ export function runNext(argv: NextArguments, now: number): CommandResult {
     throw error;
   }
 
-  const times = nextTimes(schedule, from, count).map((time) =>
-    formatInZone(time, schedule.timeZone),
-  );
+  if (before !== undefined && schedule.prev === undefined) {
+    return fail(
+      `--before is not supported for ${dialect} schedule ${JSON.stringify(argv.expression)}`,
+    );
+  }
+  return printFireTimes({ argv, schedule, dialect, dstPolicy, from, before, count, output });
+}
+
+/** A `cronmesh next` request whose arguments are valid and whose schedule is compiled. */
+interface CompiledRequest {
+  argv: NextArguments;
+  schedule: Schedule;
+  dialect: ScheduleDialect;
+  dstPolicy: DstPolicy;
+  from: number;
+  before: number | undefined;
+  count: number;
+  output: 'json' | 'text';
+}
+
+/** Computes the fire times of a compiled request and formats them after its description. */
+function printFireTimes(request: CompiledRequest): CommandResult {
+  const { argv, schedule, dialect, dstPolicy, from, before, count, output } = request;
+  const marked =
+    before === undefined
+      ? nextWithMarks(schedule, from, count)
+      : previousWithMarks(schedule, before, count);
+  const description = describeSchedule(argv.expression, dialect, { timeZone: argv.timeZone });
+
   if (output === 'json') {
     const zoneNamed =
-      argv.timeZone !== undefined || parseStandard(argv.expression).timeZone !== undefined;
+      argv.timeZone !== undefined ||
+      dialect === 'eventbridge' ||
+      parseStandard(argv.expression).timeZone !== undefined;
+    const times = marked.map(({ time }) => formatInZone(time, schedule.timeZone));
     const result: NextJson = {
       expression: argv.expression,
+      dialect,
       timeZone: zoneNamed ? schedule.timeZone : null,
       dstPolicy,
-      next: times,
+      description,
+      ...(before === undefined ? { next: times } : { previous: times }),
+      marks: fireTimeMarksJson(marked, schedule.timeZone),
     };
     return { stdout: `${JSON.stringify(result)}\n`, stderr: '', exitCode: 0 };
   }
 
+  const stdout = `${description}\n${formatFireTimeLines(marked, schedule.timeZone)}`;
+  if (marked.length > 0) return { stdout, stderr: '', exitCode: 0 };
+  const schedulePart = `schedule ${JSON.stringify(argv.expression)} does not fire`;
+  // EventBridge searches up to the last year its year field allows.
+  const fromText = formatInZone(from, schedule.timeZone);
+  const window =
+    dialect === 'eventbridge'
+      ? `after ${fromText} up to the end of 2199`
+      : `within 5 years after ${fromText}`;
+  // Only the Kubernetes dialect computes previous fire times, within robfig's 5-year horizon.
   const stderr =
-    times.length === 0
-      ? `schedule ${JSON.stringify(argv.expression)} does not fire within 5 years after ${formatInZone(from, schedule.timeZone)}\n`
-      : '';
-  return { stdout: times.map((time) => `${time}\n`).join(''), stderr, exitCode: 0 };
+    before === undefined
+      ? `${schedulePart} ${window}\n`
+      : `${schedulePart} within 5 years before ${formatInZone(before, schedule.timeZone)}\n`;
+  return { stdout, stderr, exitCode: 0 };
 }
 
 /**

@@ -56,3 +56,22 @@ export function nextTimes(schedule: Schedule, from: number, count: number): numb
   }
   return times;
 }
+
+/**
+ * Returns up to `count` consecutive fire times before `before`, newest first, fewer when the
+ * search horizon ends. Throws TypeError when the schedule does not compute previous fire times.
+ */
+export function previousTimes(schedule: Schedule, before: number, count: number): number[] {
+  if (schedule.prev === undefined) {
+    throw new TypeError('this schedule does not compute previous fire times');
+  }
+  const times: number[] = [];
+  let current = before;
+  while (times.length < count) {
+    const previous = schedule.prev(current);
+    if (previous === null) break;
+    times.push(previous);
+    current = previous;
+  }
+  return times;
+}

@@ -26,33 +26,26 @@ import {
   daysInMonth,
   weekday,
 } from './calendar.js';
+import { HORIZON_YEARS, MAX_SEARCH_FROM_MS, WINDOW_MARGIN_MS } from './horizon.js';
 import type { CronFieldsSpec } from './parse.js';
+import { matchesWallClock, previousFireTime } from './previous.js';
+import type { FieldTables } from './previous.js';
 import type { DstPolicy, Schedule } from './types.js';
 import { ZoneOffsets } from './zone.js';
 
-// Every instant whose wall clock falls on a given local day lies within this margin of the
-// day's bounds read as UTC. Current offsets stay within -12 h and +14 h, and the margin also
-// covers historical local mean times.
-const WINDOW_MARGIN_MS = 16 * HOUR_MS;
-
-// robfig gives up after the fifth calendar year following the year it starts in.
-const HORIZON_YEARS = 5;
-
-// Date objects, which Intl formats, cover ±8.64e15 ms. Searches keep a few years of headroom.
-const MAX_SEARCH_FROM_MS = 8.64e15 - (HORIZON_YEARS + 2) * 366 * DAY_MS;
-
 /** A five-field schedule evaluated on the wall clock of one zone. */
-export class CronFieldsSchedule implements Schedule {
-  private readonly offsets: ZoneOffsets;
-  private readonly minuteAtOrAfter: Int8Array;
+export class CronFieldsSchedule implements Schedule, FieldTables {
+  // The tables that previous.ts also reads are readonly members instead of private ones.
+  readonly offsets: ZoneOffsets;
+  readonly minuteAtOrAfter: Int8Array;
   private readonly hourAtOrAfter: Int8Array;
   private readonly firstMinute: number;
-  private readonly hours: Uint8Array;
+  readonly hours: Uint8Array;
   private readonly daysOfMonth: Uint8Array;
-  private readonly months: Uint8Array;
+  readonly months: Uint8Array;
   private readonly daysOfWeek: Uint8Array;
   private readonly bothDayFieldsMustMatch: boolean;
-  private readonly neverFires: boolean;
+  readonly neverFires: boolean;
   // Under the cron policy, a fixed-time schedule fires once at the end of a skipped interval
   // and only at the first occurrence of a repeated one.
   private readonly fixedTime: boolean;
@@ -106,6 +99,18 @@ export class CronFieldsSchedule implements Schedule {
     return best;
   }
 
+  prev(before: number): number | null {
+    return previousFireTime(this, before);
+  }
+
+  matchesWallClock(wallClock: number): boolean {
+    return matchesWallClock(this, wallClock);
+  }
+
+  get oncePerLocalTime(): boolean {
+    return this.fixedTime;
+  }
+
   /** Returns the first day number ≥ `dayNumber` and ≤ `lastDay` whose date matches, or null. */
   private nextMatchingDay(dayNumber: number, lastDay: number): number | null {
     let { year, month, day } = civilFromDays(dayNumber);
@@ -133,7 +138,7 @@ export class CronFieldsSchedule implements Schedule {
   }
 
   // robfig's rule: if either day field is a star, a day must match both, otherwise either.
-  private dayMatches(dayOfMonth: number, dayOfWeek: number): boolean {
+  dayMatches(dayOfMonth: number, dayOfWeek: number): boolean {
     const domMatches = this.daysOfMonth[dayOfMonth] === 1;
     const dowMatches = this.daysOfWeek[dayOfWeek] === 1;
     return this.bothDayFieldsMustMatch ? domMatches && dowMatches : domMatches || dowMatches;

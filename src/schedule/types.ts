@@ -24,6 +24,26 @@ export interface Schedule {
    * the year of `from` in the schedule's zone. `@every` schedules always return a time.
    */
   next(from: number): number | null;
+  /**
+   * Returns the last fire time strictly before `before` (ms since the epoch), in whole seconds,
+   * or null when none falls within the horizon that `next` uses, mirrored: from the start of the
+   * fifth calendar year before the year of `before` in the schedule's zone. `@every` schedules
+   * always return a time. Schedules of the Kubernetes dialect implement it, and EventBridge
+   * schedules do not.
+   */
+  prev?(before: number): number | null;
+  /**
+   * Returns true when a local wall-clock time, given as ms since the epoch read as if it were
+   * UTC, matches the schedule's fields. Absent on schedules without fields, such as `@every`.
+   */
+  matchesWallClock?(wallClock: number): boolean;
+  /**
+   * True when each matching local time fires exactly once even where DST skips or repeats it:
+   * the `cron` policy on a fixed-time schedule. False means the schedule follows the wall-clock
+   * rule, so a skipped local time does not fire and a repeated one fires twice. Absent on
+   * schedules without fields, such as `@every`.
+   */
+  readonly oncePerLocalTime?: boolean;
   /** IANA name of the zone whose wall clock the fields are matched against. */
   readonly timeZone: string;
   readonly dstPolicy: DstPolicy;

@@ -163,6 +163,7 @@ describe('cronmesh describe', () => {
         '                               team=data',
         'Annotations:                   cronmesh.io/dst-policy: kubernetes',
         'Schedule:                      0 0 1 1 *',
+        'Schedule Description:          At 00:00, on day 1 of the month, only in January',
         'Time Zone:                     UTC',
         'Concurrency Policy:            Forbid',
         'Suspend:                       False',

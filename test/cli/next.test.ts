@@ -11,7 +11,10 @@ void describe('cronmesh next', () => {
     const result = runNext({ expression: '0 2 * * *', timeZone: 'US/Pacific', count: 3 }, NOW);
     assert.equal(
       result.stdout,
-      '2025-03-08T02:00:00-08:00\n2025-03-09T03:00:00-07:00\n2025-03-10T02:00:00-07:00\n',
+      'At 02:00, in time zone US/Pacific\n' +
+        '2025-03-08T02:00:00-08:00\n' +
+        '2025-03-09T03:00:00-07:00  (02:00 does not exist on this day: moved to the first instant after the DST change)\n' +
+        '2025-03-10T02:00:00-07:00\n',
     );
     assert.equal(result.stderr, '');
     assert.equal(result.exitCode, 0);
@@ -22,14 +25,20 @@ void describe('cronmesh next', () => {
       { expression: '0 2 * * *', timeZone: 'US/Pacific', count: 2, dstPolicy: 'kubernetes' },
       NOW,
     );
-    assert.equal(result.stdout, '2025-03-08T02:00:00-08:00\n2025-03-10T02:00:00-07:00\n');
+    assert.equal(
+      result.stdout,
+      'At 02:00, in time zone US/Pacific\n' +
+        '2025-03-08T02:00:00-08:00\n' +
+        '2025-03-10T02:00:00-07:00  (02:00 on 2025-03-09 did not exist (DST change), so it was skipped)\n',
+    );
   });
 
   void test('default count is five', () => {
     const result = runNext({ expression: '@hourly', timeZone: 'UTC' }, NOW);
     assert.equal(
       result.stdout,
-      '2025-03-08T01:00:00Z\n2025-03-08T02:00:00Z\n2025-03-08T03:00:00Z\n2025-03-08T04:00:00Z\n2025-03-08T05:00:00Z\n',
+      'Every hour, in time zone UTC\n' +
+        '2025-03-08T01:00:00Z\n2025-03-08T02:00:00Z\n2025-03-08T03:00:00Z\n2025-03-08T04:00:00Z\n2025-03-08T05:00:00Z\n',
     );
   });
 
@@ -43,7 +52,10 @@ void describe('cronmesh next', () => {
       },
       NOW,
     );
-    assert.equal(result.stdout, '2025-03-01T00:00:00+05:30\n2025-03-01T00:05:00+05:30\n');
+    assert.equal(
+      result.stdout,
+      'Every 5 minutes, in time zone Asia/Kolkata\n2025-03-01T00:00:00+05:30\n2025-03-01T00:05:00+05:30\n',
+    );
   });
 
   void test('json output', () => {
@@ -60,9 +72,23 @@ void describe('cronmesh next', () => {
     );
     assert.deepEqual(JSON.parse(result.stdout), {
       expression: '30 1 * * *',
+      dialect: 'kubernetes',
       timeZone: 'America/New_York',
       dstPolicy: 'kubernetes',
+      description: 'At 01:30, in time zone America/New_York',
       next: ['2021-11-07T01:30:00-04:00', '2021-11-07T01:30:00-05:00', '2021-11-08T01:30:00-05:00'],
+      marks: [
+        {
+          time: '2021-11-07T01:30:00-04:00',
+          kind: 'repeated',
+          note: '01:30 occurs twice on this day: this is the first of its two runs',
+        },
+        {
+          time: '2021-11-07T01:30:00-05:00',
+          kind: 'repeated',
+          note: '01:30 occurs twice on this day: this is the second of its two runs',
+        },
+      ],
     });
     assert.equal(result.exitCode, 0);
   });
@@ -74,9 +100,12 @@ void describe('cronmesh next', () => {
     );
     assert.deepEqual(JSON.parse(result.stdout), {
       expression: 'TZ=Europe/Rome 0 12 * * *',
+      dialect: 'kubernetes',
       timeZone: 'Europe/Rome',
       dstPolicy: 'cron',
+      description: 'At 12:00, in time zone Europe/Rome',
       next: ['2025-03-08T12:00:00+01:00'],
+      marks: [],
     });
   });
 
@@ -84,15 +113,22 @@ void describe('cronmesh next', () => {
     const result = runNext({ expression: '0 0 31 4 *', output: 'json' }, NOW);
     assert.deepEqual(JSON.parse(result.stdout), {
       expression: '0 0 31 4 *',
+      dialect: 'kubernetes',
       timeZone: null,
       dstPolicy: 'cron',
+      description:
+        'At 00:00, on day 31 of the month, only in April (never fires: no listed month has such a day)',
       next: [],
+      marks: [],
     });
   });
 
   void test('never firing text output', () => {
     const result = runNext({ expression: '0 0 31 4 *', timeZone: 'UTC' }, NOW);
-    assert.equal(result.stdout, '');
+    assert.equal(
+      result.stdout,
+      'At 00:00, on day 31 of the month, only in April, in time zone UTC (never fires: no listed month has such a day)\n',
+    );
     assert.equal(
       result.stderr,
       'schedule "0 0 31 4 *" does not fire within 5 years after 2025-03-08T00:00:00Z\n',
@@ -146,7 +182,10 @@ void describe('cronmesh next', () => {
       { expression: '0 0 * * *', count: '2', from: '2024-01-01T00:00:00Z', timeZone: 'UTC' },
       NOW,
     );
-    assert.equal(result.stdout, '2024-01-02T00:00:00Z\n2024-01-03T00:00:00Z\n');
+    assert.equal(
+      result.stdout,
+      'At 00:00, in time zone UTC\n2024-01-02T00:00:00Z\n2024-01-03T00:00:00Z\n',
+    );
     assert.equal(result.exitCode, 0);
   });
 
@@ -164,7 +203,10 @@ void describe('cronmesh next', () => {
       { expression: '0 12 * * *', timeZone: 'UTC', from: '2018-11-05T00:00Z', count: 2 },
       NOW,
     );
-    assert.equal(result.stdout, '2018-11-05T12:00:00Z\n2018-11-06T12:00:00Z\n');
+    assert.equal(
+      result.stdout,
+      'At 12:00, in time zone UTC\n2018-11-05T12:00:00Z\n2018-11-06T12:00:00Z\n',
+    );
     assert.equal(result.stderr, '');
     assert.equal(result.exitCode, 0);
   });
@@ -172,7 +214,7 @@ void describe('cronmesh next', () => {
   void test('command accepts from without seconds', async () => {
     const args = ['next', '0 12 * * *', '--time-zone', 'UTC', '--from', '2018-11-05T00:00Z'];
     const result = await runCli({ url: 'http://127.0.0.1:1' }, [...args, '-n', '1']);
-    assert.equal(result.stdout, '2018-11-05T12:00:00Z\n');
+    assert.equal(result.stdout, 'At 12:00, in time zone UTC\n2018-11-05T12:00:00Z\n');
     assert.equal(result.stderr, '');
     assert.equal(result.code, 0);
   });

@@ -116,15 +116,50 @@ export function scanNextCron(
     minute <= until;
     minute += 60_000
   ) {
-    const clock = wallClockAt(minute, zone);
-    if (fieldsMatch(spec, clock) && !occurredEarlier(minute, clock, zone)) return minute;
+    if (firesUnderCron(spec, zone, minute)) return minute;
+  }
+  return null;
+}
 
-    // After a forward jump right before `minute`, the wall-clock times between the previous
-    // minute's and this one's never occurred.
-    const previous = wallClockAt(minute - 60_000, zone);
-    for (let skipped = previous.ms + 60_000; skipped < clock.ms; skipped += 60_000) {
-      if (fieldsMatch(spec, wallClockOfMs(skipped))) return minute;
-    }
+/**
+ * Returns true when the whole minute `minute` is a fire time of a fixed-time spec under the cron
+ * DST policy. That is the case when its wall clock matches and occurs for the first time, or
+ * when a forward jump right before it skipped a matching wall-clock time.
+ */
+export function firesUnderCron(spec: CronFieldsSpec, zone: string, minute: number): boolean {
+  const clock = wallClockAt(minute, zone);
+  if (fieldsMatch(spec, clock) && !occurredEarlier(minute, clock, zone)) return true;
+
+  // After a forward jump right before `minute`, the wall-clock times between the previous
+  // minute's and this one's never occurred.
+  const previous = wallClockAt(minute - 60_000, zone);
+  for (let skipped = previous.ms + 60_000; skipped < clock.ms; skipped += 60_000) {
+    if (fieldsMatch(spec, wallClockOfMs(skipped))) return true;
+  }
+  return false;
+}
+
+/**
+ * Returns the last whole minute before `before` and at or after `since` that is a fire time,
+ * or null: under the wall-clock rule, or with `cron` true under the cron DST policy (for
+ * fixed-time specs). The same limits as scanNext and scanNextCron apply.
+ */
+export function scanPrevious(
+  spec: CronFieldsSpec,
+  zone: string,
+  before: number,
+  since: number,
+  cron: boolean,
+): number | null {
+  for (
+    let minute = Math.ceil(before / 60_000) * 60_000 - 60_000;
+    minute >= since;
+    minute -= 60_000
+  ) {
+    const fires = cron
+      ? firesUnderCron(spec, zone, minute)
+      : fieldsMatch(spec, wallClockAt(minute, zone));
+    if (fires) return minute;
   }
   return null;
 }

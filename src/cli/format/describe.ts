@@ -11,7 +11,7 @@ import {
   writeEvents,
   writeLabels,
 } from './describe-writer.js';
-import { nextSchedules } from './next-schedules.js';
+import { nextSchedules, scheduleDescription } from './next-schedules.js';
 import { formatLabelSelector } from './selector.js';
 import { isContainerReady } from './status.js';
 
@@ -34,6 +34,8 @@ export function describeCronJob(cronJob: CronJob, events: readonly Event[], now:
   writeLabels(writer, 0, 'Labels', cronJob.metadata.labels);
   writeAnnotations(writer, 0, 'Annotations', cronJob.metadata.annotations);
   writer.line(0, `Schedule:\t${spec.schedule}`);
+  const description = scheduleDescription(cronJob);
+  if (description !== undefined) writer.line(0, `Schedule Description:\t${description}`);
   writer.line(0, `Time Zone:\t${orUnset(spec.timeZone)}`);
   writer.line(0, `Concurrency Policy:\t${spec.concurrencyPolicy ?? '<unset>'}`);
   writer.line(0, `Suspend:\t${formatOptionalBool(spec.suspend)}`);
@@ -77,7 +79,10 @@ function writeNextSchedules(writer: DescribeWriter, cronJob: CronJob, now: numbe
     writer.line(0, 'Next Schedules:\t<none> (suspended)');
     return;
   }
-  const lines = next.times.map((time) => `${time.text} (in ${humanDuration(time.instant - now)})`);
+  const lines = next.times.map((time) => {
+    const line = `${time.text} (in ${humanDuration(time.instant - now)})`;
+    return time.notes.length === 0 ? line : `${line}  (${time.notes.join('; ')})`;
+  });
   writeList(writer, 'Next Schedules', lines);
 }
 

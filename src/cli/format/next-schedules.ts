@@ -1,7 +1,14 @@
 import { DST_POLICY_ANNOTATION } from '../../api/annotations.js';
 import type { CronJob } from '../../api/types.js';
 import type { DstPolicy } from '../../schedule/index.js';
-import { compileSchedule, formatInZone, isDstPolicy } from '../../schedule/index.js';
+import {
+  ScheduleParseError,
+  compileSchedule,
+  describeSchedule,
+  formatInZone,
+  isDstPolicy,
+  markFireTimes,
+} from '../../schedule/index.js';
 
 /** At most this many `@every` intervals are stepped through to reach the present. */
 const maxEverySteps = 100_000;
@@ -10,8 +17,21 @@ export interface NextSchedules {
   dstPolicy: DstPolicy;
   /** Whether the policy came from the CronJob's annotation instead of the default. */
   fromAnnotation: boolean;
-  /** RFC 3339 times in the schedule's zone, with their instants in milliseconds. */
-  times: { instant: number; text: string }[];
+  /**
+   * RFC 3339 times in the schedule's zone, with their instants in milliseconds and the notes of
+   * their DST marks.
+   */
+  times: { instant: number; text: string; notes: string[] }[];
+}
+
+/** Describes a CronJob's schedule in English, or returns undefined when it does not parse. */
+export function scheduleDescription(cronJob: CronJob): string | undefined {
+  try {
+    return describeSchedule(cronJob.spec.schedule, 'kubernetes');
+  } catch (error) {
+    if (error instanceof ScheduleParseError) return undefined;
+    throw error;
+  }
 }
 
 /**
@@ -36,14 +56,18 @@ export function nextSchedules(cronJob: CronJob, now: number, count: number): Nex
     from = everyAnchor(cronJob, now, (time) => schedule.next(time));
   }
 
-  const times: NextSchedules['times'] = [];
-  while (times.length < count) {
+  const instants: number[] = [];
+  while (instants.length < count) {
     const next = schedule.next(from);
     if (next === null) break;
     from = next;
-    if (next <= now) continue;
-    times.push({ instant: next, text: formatInZone(next, schedule.timeZone) });
+    if (next > now) instants.push(next);
   }
+  const times = markFireTimes(schedule, instants, now).map(({ time, marks }) => ({
+    instant: time,
+    text: formatInZone(time, schedule.timeZone),
+    notes: marks.map((mark) => mark.note),
+  }));
   return { dstPolicy, fromAnnotation, times };
 }
 
