@@ -218,8 +218,14 @@ function buildProgram(): Command {
   program
     .command('next')
     .description('Describe a schedule and print its next (or previous) fire times')
-    .argument('<expression>', 'cron expression, e.g. "0 2 * * *"')
-    .option('--time-zone <zone>', 'IANA time zone; default: the local zone')
+    .argument(
+      '<expression>',
+      'a Kubernetes CronJob schedule such as "0 2 * * *", or an EventBridge "cron(0 12 ? * MON-FRI *)" or "rate(5 minutes)"',
+    )
+    .option(
+      '--time-zone <zone>',
+      'IANA time zone; default: the local zone for CronJob schedules, UTC for EventBridge expressions',
+    )
     .option('--from <time>', 'RFC 3339 time to start from, seconds optional; default: now')
     .option(
       '--before <time>',
