@@ -27,6 +27,7 @@ import {
   weekday,
 } from './calendar.js';
 import { HORIZON_YEARS, MAX_SEARCH_FROM_MS, WINDOW_MARGIN_MS } from './horizon.js';
+import { hasBit, lowestBitAtOrAbove, maskOf } from './bits.js';
 import type { CronFieldsSpec } from './parse.js';
 import { matchesWallClock, previousFireTime } from './previous.js';
 import type { FieldTables } from './previous.js';
@@ -35,15 +36,16 @@ import { ZoneOffsets } from './zone.js';
 
 /** A five-field schedule evaluated on the wall clock of one zone. */
 export class CronFieldsSchedule implements Schedule, FieldTables {
-  // The tables that previous.ts also reads are readonly members instead of private ones.
+  // Field values are bit masks (see bits.ts): minutes 0-29 and 30-59 in two masks, days of the
+  // month 1-31 as bits 0-30. Masks rather than lookup tables keep a compiled schedule small.
   readonly offsets: ZoneOffsets;
-  readonly minuteAtOrAfter: Int8Array;
-  private readonly hourAtOrAfter: Int8Array;
+  private readonly lowMinutes: number;
+  private readonly highMinutes: number;
   private readonly firstMinute: number;
-  readonly hours: Uint8Array;
-  private readonly daysOfMonth: Uint8Array;
-  readonly months: Uint8Array;
-  private readonly daysOfWeek: Uint8Array;
+  private readonly hours: number;
+  private readonly daysOfMonth: number;
+  private readonly months: number;
+  private readonly daysOfWeek: number;
   private readonly bothDayFieldsMustMatch: boolean;
   readonly neverFires: boolean;
   // Under the cron policy, a fixed-time schedule fires once at the end of a skipped interval
@@ -56,13 +58,13 @@ export class CronFieldsSchedule implements Schedule, FieldTables {
     readonly dstPolicy: DstPolicy,
   ) {
     this.offsets = ZoneOffsets.of(timeZone);
-    this.minuteAtOrAfter = atOrAfterTable(spec.minute.values, 60);
-    this.hourAtOrAfter = atOrAfterTable(spec.hour.values, 24);
+    this.lowMinutes = maskOf(spec.minute.values, 0, 30);
+    this.highMinutes = maskOf(spec.minute.values, 30);
     this.firstMinute = spec.minute.values[0] ?? -1;
-    this.hours = membership(spec.hour.values, 24);
-    this.daysOfMonth = membership(spec.dayOfMonth.values, 32);
-    this.months = membership(spec.month.values, 13);
-    this.daysOfWeek = membership(spec.dayOfWeek.values, 7);
+    this.hours = maskOf(spec.hour.values);
+    this.daysOfMonth = maskOf(spec.dayOfMonth.values, 1);
+    this.months = maskOf(spec.month.values);
+    this.daysOfWeek = maskOf(spec.dayOfWeek.values);
     this.bothDayFieldsMustMatch = spec.dayOfMonth.star || spec.dayOfWeek.star;
     this.neverFires =
       spec.minute.values.length === 0 ||
@@ -117,7 +119,7 @@ export class CronFieldsSchedule implements Schedule, FieldTables {
     for (;;) {
       const monthStart = daysFromCivil(year, month, 1);
       if (monthStart > lastDay) return null;
-      if (this.months[month] === 1) {
+      if (hasBit(this.months, month)) {
         const length = daysInMonth(year, month);
         let dayOfWeek = weekday(monthStart + day - 1);
         for (; day <= length; day++) {
@@ -139,9 +141,31 @@ export class CronFieldsSchedule implements Schedule, FieldTables {
 
   // robfig's rule: if either day field is a star, a day must match both, otherwise either.
   dayMatches(dayOfMonth: number, dayOfWeek: number): boolean {
-    const domMatches = this.daysOfMonth[dayOfMonth] === 1;
-    const dowMatches = this.daysOfWeek[dayOfWeek] === 1;
+    const domMatches = hasBit(this.daysOfMonth, dayOfMonth - 1);
+    const dowMatches = hasBit(this.daysOfWeek, dayOfWeek);
     return this.bothDayFieldsMustMatch ? domMatches && dowMatches : domMatches || dowMatches;
+  }
+
+  minuteMatches(minute: number): boolean {
+    return minute < 30 ? hasBit(this.lowMinutes, minute) : hasBit(this.highMinutes, minute - 30);
+  }
+
+  hourMatches(hour: number): boolean {
+    return hasBit(this.hours, hour);
+  }
+
+  monthMatches(month: number): boolean {
+    return hasBit(this.months, month);
+  }
+
+  /** Returns the smallest matching minute ≥ `minute`, or -1. */
+  private minuteAtOrAfter(minute: number): number {
+    if (minute < 30) {
+      const low = lowestBitAtOrAbove(this.lowMinutes, minute);
+      if (low >= 0) return low;
+    }
+    const high = lowestBitAtOrAbove(this.highMinutes, Math.max(0, minute - 30));
+    return high >= 0 ? high + 30 : -1;
   }
 
   /**
@@ -205,28 +229,13 @@ export class CronFieldsSchedule implements Schedule, FieldTables {
     if (hour >= 24) return null;
 
     let found: number | null = null;
-    const sameHourMinute = this.hours[hour] === 1 ? (this.minuteAtOrAfter[minute] ?? -1) : -1;
+    const sameHourMinute = this.hourMatches(hour) ? this.minuteAtOrAfter(minute) : -1;
     if (sameHourMinute >= 0) {
       found = dayStart + hour * HOUR_MS + sameHourMinute * MINUTE_MS;
     } else {
-      const laterHour = this.hourAtOrAfter[hour + 1] ?? -1;
+      const laterHour = hour + 1 >= 24 ? -1 : lowestBitAtOrAbove(this.hours, hour + 1);
       if (laterHour >= 0) found = dayStart + laterHour * HOUR_MS + this.firstMinute * MINUTE_MS;
     }
     return found !== null && found < upper ? found : null;
   }
-}
-
-// table[i] is the smallest value ≥ i in `values`, or -1. The table has size + 1 entries.
-function atOrAfterTable(values: readonly number[], size: number): Int8Array {
-  const table = new Int8Array(size + 1).fill(-1);
-  for (let index = size - 1; index >= 0; index--) {
-    table[index] = values.includes(index) ? index : (table[index + 1] ?? -1);
-  }
-  return table;
-}
-
-function membership(values: readonly number[], size: number): Uint8Array {
-  const table = new Uint8Array(size);
-  for (const value of values) table[value] = 1;
-  return table;
 }

@@ -19,12 +19,10 @@ import type { ZoneOffsets } from './zone.js';
 /** The parts of a compiled five-field schedule that the backward search reads. */
 export interface FieldTables {
   readonly offsets: ZoneOffsets;
-  /** `minuteAtOrAfter[m] === m` exactly when minute `m` matches. */
-  readonly minuteAtOrAfter: Int8Array;
-  /** 1 at each matching hour, 0 elsewhere. */
-  readonly hours: Uint8Array;
-  /** 1 at each matching month (1-12), 0 elsewhere. */
-  readonly months: Uint8Array;
+  minuteMatches(minute: number): boolean;
+  hourMatches(hour: number): boolean;
+  /** Takes the month 1-12. */
+  monthMatches(month: number): boolean;
   /** True when some field matches no value at all, so the schedule never fires. */
   readonly neverFires: boolean;
   /** True under the `cron` policy for a fixed-time schedule (see Schedule.oncePerLocalTime). */
@@ -77,10 +75,10 @@ export function matchesWallClock(tables: FieldTables, wallClock: number): boolea
   const minute = (timeOfDay % HOUR_MS) / MINUTE_MS;
   const date = civilFromDays(dayNumber);
   return (
-    tables.months[date.month] === 1 &&
+    tables.monthMatches(date.month) &&
     tables.dayMatches(date.day, weekday(dayNumber)) &&
-    tables.hours[hour] === 1 &&
-    tables.minuteAtOrAfter[minute] === minute
+    tables.hourMatches(hour) &&
+    tables.minuteMatches(minute)
   );
 }
 
@@ -94,7 +92,7 @@ function previousMatchingDay(
   for (;;) {
     const monthStart = daysFromCivil(year, month, 1);
     if (monthStart + daysInMonth(year, month) - 1 < firstDay) return null;
-    if (tables.months[month] === 1) {
+    if (tables.monthMatches(month)) {
       let dayOfWeek = weekday(monthStart + day - 1);
       for (; day >= 1; day--) {
         if (tables.dayMatches(day, dayOfWeek)) {
@@ -183,7 +181,7 @@ function lastWallClock(
   let hour = Math.floor(lastMinuteOfDay / 60);
   let minute = lastMinuteOfDay - hour * 60;
   let found: number | null = null;
-  if (tables.hours[hour] === 1) {
+  if (tables.hourMatches(hour)) {
     minute = minuteAtOrBefore(tables, minute);
     if (minute >= 0) found = dayStart + hour * HOUR_MS + minute * MINUTE_MS;
   }
@@ -198,14 +196,14 @@ function lastWallClock(
 // The largest matching minute ≤ `minute`, or -1. At most 60 steps, so no table is kept for it.
 function minuteAtOrBefore(tables: FieldTables, minute: number): number {
   for (let candidate = minute; candidate >= 0; candidate--) {
-    if (tables.minuteAtOrAfter[candidate] === candidate) return candidate;
+    if (tables.minuteMatches(candidate)) return candidate;
   }
   return -1;
 }
 
 function hourAtOrBefore(tables: FieldTables, hour: number): number {
   for (let candidate = hour; candidate >= 0; candidate--) {
-    if (tables.hours[candidate] === 1) return candidate;
+    if (tables.hourMatches(candidate)) return candidate;
   }
   return -1;
 }
