@@ -186,17 +186,23 @@ function printFireTimes(request: CompiledRequest): CommandResult {
   const stdout = `${description}\n${formatFireTimeLines(marked, schedule.timeZone)}`;
   if (marked.length > 0) return { stdout, stderr: '', exitCode: 0 };
   const schedulePart = `schedule ${JSON.stringify(argv.expression)} does not fire`;
-  // EventBridge searches up to the last year its year field allows.
+  // The Kubernetes dialect searches robfig's 5-year horizon; EventBridge searches the years its
+  // year field allows, 1970-2199.
   const fromText = formatInZone(from, schedule.timeZone);
-  const window =
-    dialect === 'eventbridge'
-      ? `after ${fromText} up to the end of 2199`
-      : `within 5 years after ${fromText}`;
-  // Only the Kubernetes dialect computes previous fire times, within robfig's 5-year horizon.
-  const stderr =
-    before === undefined
-      ? `${schedulePart} ${window}\n`
-      : `${schedulePart} within 5 years before ${formatInZone(before, schedule.timeZone)}\n`;
+  let window: string;
+  if (before !== undefined) {
+    const beforeText = formatInZone(before, schedule.timeZone);
+    window =
+      dialect === 'eventbridge'
+        ? `before ${beforeText} back to the start of 1970`
+        : `within 5 years before ${beforeText}`;
+  } else {
+    window =
+      dialect === 'eventbridge'
+        ? `after ${fromText} up to the end of 2199`
+        : `within 5 years after ${fromText}`;
+  }
+  const stderr = `${schedulePart} ${window}\n`;
   return { stdout, stderr, exitCode: 0 };
 }
 

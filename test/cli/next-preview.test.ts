@@ -147,12 +147,25 @@ void describe('cronmesh next previews', () => {
   });
 
   void test('before for EventBridge rate', () => {
-    const result = runNext({ expression: 'rate(5 minutes)', before: '2025-01-02T00:00:00Z' }, NOW);
+    const result = runNext(
+      { expression: 'rate(5 minutes)', before: '2025-01-02T00:00:00Z', count: 2 },
+      NOW,
+    );
+    assert.equal(result.stdout, 'Every 5 minutes\n2025-01-01T23:55:00Z\n2025-01-01T23:50:00Z\n');
+    assert.equal(result.stderr, '');
+    assert.equal(result.exitCode, 0);
+  });
+
+  void test('before for impossible EventBridge cron', () => {
+    const result = runNext(
+      { expression: 'cron(0 0 31 4 ? *)', before: '2025-01-02T00:00:00Z' },
+      NOW,
+    );
     assert.equal(
       result.stderr,
-      'error: --before is not supported for eventbridge schedule "rate(5 minutes)"\n',
+      'schedule "cron(0 0 31 4 ? *)" does not fire before 2025-01-02T00:00:00Z back to the start of 1970\n',
     );
-    assert.equal(result.exitCode, 1);
+    assert.equal(result.exitCode, 0);
   });
 
   void test('command accepts before', async () => {

@@ -79,13 +79,13 @@ void describe('impossible schedules', () => {
       {
         kind: 'values',
         next: [],
-        previous: null,
+        previous: [],
         description: `At 00:00, on day 31 of the month, only in April, in time zone America/New_York ${NEVER}`,
       },
       {
         kind: 'values',
         next: [],
-        previous: null,
+        previous: [],
         description: `At 00:00, on day 30 of the month, only in February, in time zone America/New_York ${NEVER}`,
       },
       {

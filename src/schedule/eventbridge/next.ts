@@ -12,6 +12,7 @@ import {
   daysFromCivil,
 } from '../calendar.js';
 import type { DstPolicy, Schedule } from '../types.js';
+import { previousByForwardSearch } from './previous.js';
 import { ZoneOffsets } from '../zone.js';
 import { DayMatcher } from './days.js';
 import type { EventBridgeCronSpec } from './types.js';
@@ -71,6 +72,22 @@ export class EventBridgeCronSchedule implements Schedule {
     // Schedules such as cron(0 0 31 4 ? *) match no day at all. One scan of the whole year range
     // finds them, so that later calls return null at once.
     this.neverFires = this.nextMatchingDay(daysFromCivil(FIRST_YEAR, 1, 1)) === null;
+  }
+
+  /**
+   * Returns the last fire time strictly before `before`, or null when none falls in the years
+   * 1970-2199 before it. Throws RangeError when `before` is not a finite number.
+   */
+  prev(before: number): number | null {
+    if (!Number.isFinite(before)) {
+      throw new RangeError(`before must be a finite instant, got ${before}`);
+    }
+    if (this.neverFires || before <= SEARCH_START_MS) return null;
+    return previousByForwardSearch(
+      (from) => this.next(from),
+      Math.min(before, SEARCH_END_MS),
+      SEARCH_START_MS,
+    );
   }
 
   /**

@@ -43,6 +43,26 @@ export class RateSchedule implements Schedule {
     while (next - this.periodMs > from) next -= this.periodMs;
     return next <= MAX_INSTANT_MS ? next : null;
   }
+
+  /**
+   * Returns the last fire time strictly before `before`: the last `anchor + k × period` with
+   * k ≥ 0 before it, or null before the anchor. Without an anchor it mirrors `next` and returns
+   * `before`, truncated to whole seconds, minus one period.
+   */
+  prev(before: number): number | null {
+    if (!Number.isFinite(before)) {
+      throw new RangeError(`before must be a finite instant, got ${before}`);
+    }
+    if (this.anchor === undefined) return truncateToSecond(before) - this.periodMs;
+    if (before <= this.anchor) return null;
+
+    let previous =
+      this.anchor + (Math.ceil((before - this.anchor) / this.periodMs) - 1) * this.periodMs;
+    // The same precision guard as in next: the estimate can be a period off either way.
+    while (previous >= before) previous -= this.periodMs;
+    while (previous + this.periodMs < before) previous += this.periodMs;
+    return previous >= this.anchor ? previous : null;
+  }
 }
 
 function truncateToSecond(ms: number): number {
