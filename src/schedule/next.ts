@@ -31,6 +31,7 @@ import { hasBit, lowestBitAtOrAbove, maskOf } from './bits.js';
 import type { CronFieldsSpec } from './parse.js';
 import { matchesWallClock, previousFireTime } from './previous.js';
 import type { FieldTables } from './previous.js';
+import { firstInstantOnDay } from './wall-clock-day.js';
 import type { DstPolicy, Schedule } from './types.js';
 import { ZoneOffsets } from './zone.js';
 
@@ -168,57 +169,16 @@ export class CronFieldsSchedule implements Schedule, FieldTables {
     return high >= 0 ? high + 30 : -1;
   }
 
-  /**
-   * Returns the first instant ≥ `start` whose wall clock is a matching time on local day
-   * `day`, under this schedule's DST policy, or null.
-   */
+  /** Returns the first matching instant ≥ `start` on local day `day`, or null. */
   private firstInstantOnDay(day: number, start: number): number | null {
-    const dayStart = day * DAY_MS;
-    const dayEnd = dayStart + DAY_MS;
-    const windowStart = dayStart - WINDOW_MARGIN_MS;
-    const windowEnd = dayEnd + WINDOW_MARGIN_MS;
-    const offsetBefore = this.offsets.offsetAt(windowStart);
-    const offsetAfter = this.offsets.offsetAt(windowEnd);
-
-    // NOTE: equal offsets at both ends of the window are taken to mean no transition inside
-    // it. Two transitions within about 56 hours that cancel out would be missed.
-    if (offsetBefore === offsetAfter) {
-      const wallClock = this.firstWallClock(dayStart, start + offsetBefore, dayEnd);
-      return wallClock === null ? null : wallClock - offsetBefore;
-    }
-
-    // One transition: wall clock = instant + offsetBefore before it, + offsetAfter from it on.
-    const transition = this.offsets.transitionBetween(windowStart, windowEnd);
-    const beforeTransition = this.firstWallClock(
-      dayStart,
-      start + offsetBefore,
-      Math.min(dayEnd, transition + offsetBefore),
-    );
-    if (beforeTransition !== null) return beforeTransition - offsetBefore;
-
-    // Forward jump: wall-clock times in [transition + offsetBefore, transition + offsetAfter)
-    // never occur. The cron policy runs a fixed-time schedule due then at the transition.
-    if (this.fixedTime && offsetAfter > offsetBefore && transition >= start) {
-      const gapEnd = Math.min(dayEnd, transition + offsetAfter);
-      const skipped = this.firstWallClock(dayStart, transition + offsetBefore, gapEnd);
-      if (skipped !== null) return transition;
-    }
-
-    // Backward jump: wall-clock times in [transition + offsetAfter, transition + offsetBefore)
-    // occur twice. The cron policy runs a fixed-time schedule only at the first occurrence.
-    let lower = Math.max(start, transition) + offsetAfter;
-    if (this.fixedTime && offsetAfter < offsetBefore) {
-      lower = Math.max(lower, transition + offsetBefore);
-    }
-    const afterTransition = this.firstWallClock(dayStart, lower, dayEnd);
-    return afterTransition === null ? null : afterTransition - offsetAfter;
+    return firstInstantOnDay(this.offsets, this.fixedTime, this, day, start);
   }
 
   /**
    * Returns the first matching wall-clock time (ms, read as UTC) in [`lower`, `upper`) on the
    * day that starts at `dayStart`, or null.
    */
-  private firstWallClock(dayStart: number, lower: number, upper: number): number | null {
+  firstWallClock(dayStart: number, lower: number, upper: number): number | null {
     const fromStart = Math.max(0, lower - dayStart);
     let hour = Math.floor(fromStart / HOUR_MS);
     let minute = Math.ceil((fromStart - hour * HOUR_MS) / MINUTE_MS);

@@ -20,16 +20,17 @@ export function isDstPolicy(value: unknown): value is DstPolicy {
 export interface Schedule {
   /**
    * Returns the first fire time strictly after `from` (ms since the epoch), in whole seconds,
-   * or null when none falls within robfig's horizon: the end of the fifth calendar year after
-   * the year of `from` in the schedule's zone. `@every` schedules always return a time.
+   * or null when none falls within the dialect's horizon. For Kubernetes schedules that is
+   * robfig's: the end of the fifth calendar year after the year of `from` in the schedule's
+   * zone. EventBridge cron() searches up to the end of 2199. `@every` schedules always return
+   * a time.
    */
   next(from: number): number | null;
   /**
    * Returns the last fire time strictly before `before` (ms since the epoch), in whole seconds,
-   * or null when none falls within the horizon that `next` uses, mirrored: from the start of the
-   * fifth calendar year before the year of `before` in the schedule's zone. `@every` schedules
-   * always return a time. Schedules of the Kubernetes dialect implement it, and EventBridge
-   * schedules do not.
+   * or null when none falls within the horizon. For Kubernetes schedules the horizon mirrors
+   * `next`: it starts at the fifth calendar year before the year of `before`. EventBridge cron()
+   * searches back to 1970. `@every` and unanchored rate() schedules always return a time.
    */
   prev?(before: number): number | null;
   /**

@@ -13,7 +13,7 @@ export interface EventBridgeCompileOptions {
   /**
    * Defaults to `cron`.
    * NOTE: EventBridge Scheduler itself follows neither policy exactly. The AWS knowledge center
-   * article on adjusting EventBridge schedules for daylight saving time says that it skips a
+   * article on adjusting EventBridge schedules for daylight saving time states that it skips a
    * local time that a forward jump removes and runs only once at a local time that repeats.
    */
   dstPolicy?: DstPolicy | undefined;

@@ -3,7 +3,7 @@ import { MINUTE_MS } from '../calendar.js';
 /**
  * Returns the last fire time strictly before `before` of a schedule that only offers `next`, or
  * null when none falls at or after `earliest`. The window looked at doubles from one minute until
- * it holds a fire time, then the fire times in it are walked forward with `next`. Every result is
+ * it contains a fire time, then the fire times in it are walked forward with `next`. Every result is
  * therefore one that `next` also returns, DST policy included.
  */
 export function previousByForwardSearch(
