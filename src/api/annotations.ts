@@ -3,7 +3,7 @@
 /** Per-CronJob daylight-saving policy: `cron` (default) or `kubernetes`. */
 export const DST_POLICY_ANNOTATION = 'cronmesh.io/dst-policy';
 
-/** Why an attempt is being stopped; the worker uses it as the terminated containers' reason. */
+/** The reason an attempt is being stopped, which the worker records on its terminated containers. */
 export const STOP_REASON_ANNOTATION = 'cronmesh.io/stop-reason';
 
 /** Process group ids of an attempt's running containers, so a restarted server can end them. */

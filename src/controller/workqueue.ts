@@ -21,9 +21,9 @@ export interface WorkQueueOptions {
 }
 
 /**
- * A delaying work queue keyed by object, shaped like client-go's: `add` makes a key ready at
- * once, `addAfter` at a later instant (an earlier pending time wins), and a key that is being
- * reconciled is marked dirty and reconciled again afterwards instead of running twice.
+ * A delaying work queue keyed by object, shaped like client-go's. `add` makes a key ready at
+ * once and `addAfter` at a later instant, where an earlier pending time wins. A key that is
+ * being reconciled is marked dirty and reconciled again afterwards, never twice at once.
  */
 export class WorkQueue {
   private readonly clock: Clock;

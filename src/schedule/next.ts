@@ -18,8 +18,6 @@
 
 import {
   DAY_MS,
-  HOUR_MS,
-  MINUTE_MS,
   SECOND_MS,
   civilFromDays,
   daysFromCivil,
@@ -42,7 +40,7 @@ export class CronFieldsSchedule implements Schedule, FieldTables {
   readonly offsets: ZoneOffsets;
   private readonly lowMinutes: number;
   private readonly highMinutes: number;
-  private readonly firstMinute: number;
+  readonly firstMinute: number;
   private readonly hours: number;
   private readonly daysOfMonth: number;
   private readonly months: number;
@@ -160,7 +158,7 @@ export class CronFieldsSchedule implements Schedule, FieldTables {
   }
 
   /** Returns the smallest matching minute ≥ `minute`, or -1. */
-  private minuteAtOrAfter(minute: number): number {
+  minuteAtOrAfter(minute: number): number {
     if (minute < 30) {
       const low = lowestBitAtOrAbove(this.lowMinutes, minute);
       if (low >= 0) return low;
@@ -174,28 +172,7 @@ export class CronFieldsSchedule implements Schedule, FieldTables {
     return firstInstantOnDay(this.offsets, this.fixedTime, this, day, start);
   }
 
-  /**
-   * Returns the first matching wall-clock time (ms, read as UTC) in [`lower`, `upper`) on the
-   * day that starts at `dayStart`, or null.
-   */
-  firstWallClock(dayStart: number, lower: number, upper: number): number | null {
-    const fromStart = Math.max(0, lower - dayStart);
-    let hour = Math.floor(fromStart / HOUR_MS);
-    let minute = Math.ceil((fromStart - hour * HOUR_MS) / MINUTE_MS);
-    if (minute === 60) {
-      hour += 1;
-      minute = 0;
-    }
-    if (hour >= 24) return null;
-
-    let found: number | null = null;
-    const sameHourMinute = this.hourMatches(hour) ? this.minuteAtOrAfter(minute) : -1;
-    if (sameHourMinute >= 0) {
-      found = dayStart + hour * HOUR_MS + sameHourMinute * MINUTE_MS;
-    } else {
-      const laterHour = hour + 1 >= 24 ? -1 : lowestBitAtOrAbove(this.hours, hour + 1);
-      if (laterHour >= 0) found = dayStart + laterHour * HOUR_MS + this.firstMinute * MINUTE_MS;
-    }
-    return found !== null && found < upper ? found : null;
+  hourAtOrAfter(hour: number): number {
+    return hour >= 24 ? -1 : lowestBitAtOrAbove(this.hours, hour);
   }
 }

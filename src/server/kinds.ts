@@ -1,6 +1,6 @@
 import type { ResourceKind } from '../api/types.js';
 
-/** How one resource kind appears in the REST API, as in Kubernetes API discovery. */
+/** The REST API names and paths of one resource kind, as in Kubernetes API discovery. */
 export interface ResourceInfo {
   kind: ResourceKind;
   listKind: string;

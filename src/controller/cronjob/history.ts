@@ -14,7 +14,9 @@ export function byJobStartTime(a: Job, b: Job): number {
   if (aStart !== undefined && bStart !== undefined && aStart !== bStart) {
     return Date.parse(aStart) - Date.parse(bStart);
   }
-  return a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0;
+  if (a.metadata.name < b.metadata.name) return -1;
+  if (a.metadata.name > b.metadata.name) return 1;
+  return 0;
 }
 
 /** Returns the Jobs to delete so that at most `limit` of `finished` remain, oldest first. */

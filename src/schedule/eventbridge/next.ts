@@ -11,6 +11,7 @@ import {
   civilFromDays,
   daysFromCivil,
 } from '../calendar.js';
+import { WINDOW_MARGIN_MS } from '../horizon.js';
 import { firstInstantOnDay } from '../wall-clock-day.js';
 import type { DstPolicy, Schedule } from '../types.js';
 import { previousByForwardSearch } from './previous.js';
@@ -22,11 +23,6 @@ import type { EventBridgeCronSpec } from './types.js';
 const FIRST_YEAR = 1970;
 const LAST_YEAR = 2199;
 
-// Every instant whose wall clock falls on a given local day lies within this margin of the
-// day's bounds read as UTC. Current offsets stay within -12 h and +14 h, and the margin also
-// covers historical local mean times.
-const WINDOW_MARGIN_MS = 16 * HOUR_MS;
-
 // No local time in 1970 or later falls before this instant, and none in 2199 or earlier after
 // the second one, whatever the zone's offset. Searches start and end within them.
 const SEARCH_START_MS = daysFromCivil(FIRST_YEAR, 1, 1) * DAY_MS - 2 * DAY_MS;
@@ -36,9 +32,9 @@ const LAST_DAY = daysFromCivil(LAST_YEAR, 12, 31);
 /** An EventBridge cron expression evaluated on the wall clock of one zone. */
 export class EventBridgeCronSchedule implements Schedule {
   private readonly offsets: ZoneOffsets;
-  private readonly minuteAtOrAfter: Int8Array;
-  private readonly hourAtOrAfter: Int8Array;
-  private readonly firstMinute: number;
+  private readonly minuteTable: Int8Array;
+  private readonly hourTable: Int8Array;
+  readonly firstMinute: number;
   private readonly hours: Uint8Array;
   private readonly monthAtOrAfter: Int8Array;
   // yearAtOrAfter[y - FIRST_YEAR] is the first listed year ≥ y, or -1.
@@ -55,8 +51,8 @@ export class EventBridgeCronSchedule implements Schedule {
     readonly dstPolicy: DstPolicy,
   ) {
     this.offsets = ZoneOffsets.of(timeZone);
-    this.minuteAtOrAfter = atOrAfterTable(spec.minutes.values, 60);
-    this.hourAtOrAfter = atOrAfterTable(spec.hours.values, 24);
+    this.minuteTable = atOrAfterTable(spec.minutes.values, 60);
+    this.hourTable = atOrAfterTable(spec.hours.values, 24);
     this.firstMinute = spec.minutes.values[0] ?? 0;
     this.hours = new Uint8Array(24);
     for (const hour of spec.hours.values) this.hours[hour] = 1;
@@ -137,7 +133,7 @@ export class EventBridgeCronSchedule implements Schedule {
       this.monthAtOrAfter[month] === month &&
       this.days.firstDayAtOrAfter(year, month, day) === day &&
       this.hours[hour] === 1 &&
-      this.minuteAtOrAfter[minute] === minute
+      this.minuteAtOrAfter(minute) === minute
     );
   }
 
@@ -190,29 +186,16 @@ export class EventBridgeCronSchedule implements Schedule {
     return firstInstantOnDay(this.offsets, this.fixedTime, this, day, start);
   }
 
-  /**
-   * Returns the first matching wall-clock time (ms, read as UTC) in [`lower`, `upper`) on the
-   * day that starts at `dayStart`, or null.
-   */
-  firstWallClock(dayStart: number, lower: number, upper: number): number | null {
-    const fromStart = Math.max(0, lower - dayStart);
-    let hour = Math.floor(fromStart / HOUR_MS);
-    let minute = Math.ceil((fromStart - hour * HOUR_MS) / MINUTE_MS);
-    if (minute === 60) {
-      hour += 1;
-      minute = 0;
-    }
-    if (hour >= 24) return null;
+  hourMatches(hour: number): boolean {
+    return this.hours[hour] === 1;
+  }
 
-    let found: number | null = null;
-    const sameHourMinute = this.hours[hour] === 1 ? (this.minuteAtOrAfter[minute] ?? -1) : -1;
-    if (sameHourMinute >= 0) {
-      found = dayStart + hour * HOUR_MS + sameHourMinute * MINUTE_MS;
-    } else {
-      const laterHour = this.hourAtOrAfter[hour + 1] ?? -1;
-      if (laterHour >= 0) found = dayStart + laterHour * HOUR_MS + this.firstMinute * MINUTE_MS;
-    }
-    return found !== null && found < upper ? found : null;
+  minuteAtOrAfter(minute: number): number {
+    return this.minuteTable[minute] ?? -1;
+  }
+
+  hourAtOrAfter(hour: number): number {
+    return this.hourTable[hour] ?? -1;
   }
 }
 
