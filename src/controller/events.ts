@@ -3,6 +3,7 @@ import type { AnyResource, Event } from '../api/types.js';
 import { AlreadyExistsError } from '../store/errors.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
 import { toRfc3339 } from '../util/time.js';
 
 export type EventType = 'Normal' | 'Warning';
@@ -15,17 +16,21 @@ export interface EventRecorder {
 /**
  * Writes Events to the store. A repeat of the same (object, type, reason, message) within
  * `aggregateWindowMs` increments `count` on the existing Event instead of adding one, as the
- * Kubernetes event correlator does for identical events.
+ * Kubernetes event correlator does for identical events. Warning Events, which report handled
+ * failures, are also logged at warn level when a logger is given.
  */
 export class StoreEventRecorder implements EventRecorder {
   private readonly recent = new Map<string, { name: string; at: number }>();
+  private readonly aggregateWindowMs: number;
 
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly component: string,
-    private readonly aggregateWindowMs = 10 * 60_000,
-  ) {}
+    private readonly options: { aggregateWindowMs?: number; logger?: Logger } = {},
+  ) {
+    this.aggregateWindowMs = options.aggregateWindowMs ?? 10 * 60_000;
+  }
 
   async record(
     object: AnyResource,
@@ -35,6 +40,10 @@ export class StoreEventRecorder implements EventRecorder {
   ): Promise<void> {
     const now = this.clock.now();
     const namespace = object.metadata.namespace ?? 'default';
+    if (type === 'Warning') {
+      const ids = { namespace, [object.kind.toLowerCase()]: object.metadata.name };
+      this.options.logger?.warn({ ...ids, reason, message }, 'warning event recorded');
+    }
     const key = [object.metadata.uid, type, reason, message].join('\u0000');
     const timestamp = toRfc3339(now);
 

@@ -3,6 +3,7 @@ import { NotFoundError } from '../store/errors.js';
 import type { Store, WatchEvent } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
+import type { SchedulerMetrics } from '../util/metrics.js';
 import { finishedCondition } from './conditions.js';
 import { WorkQueue } from './workqueue.js';
 
@@ -19,6 +20,7 @@ export interface GarbageCollectorOptions {
   store: Store;
   clock: Clock;
   logger: Logger;
+  metrics?: SchedulerMetrics;
 }
 
 /**
@@ -33,6 +35,7 @@ export class GarbageCollector {
     this.queue = new WorkQueue({
       clock: options.clock,
       concurrency: 2,
+      observer: options.metrics?.workQueue('garbagecollector'),
       reconcile: (key) => this.reconcile(key),
       onError: (key, error) =>
         options.logger.error({ key, err: error }, 'garbage collection failed'),

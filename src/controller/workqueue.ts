@@ -1,4 +1,6 @@
+import { performance } from 'node:perf_hooks';
 import type { Clock, Timer } from '../util/clock.js';
+import type { WorkQueueObserver } from '../util/metrics.js';
 
 /** Outcome of one reconcile: requeue after a delay in milliseconds, or forget the key. */
 export interface ReconcileResult {
@@ -18,6 +20,8 @@ export interface WorkQueueOptions {
   retryBaseMs?: number;
   /** Upper bound of the retry delay. */
   retryMaxMs?: number;
+  /** Receives adds, retries and reconcile durations, for metrics. */
+  observer?: WorkQueueObserver;
 }
 
 /**
@@ -32,6 +36,7 @@ export class WorkQueue {
   private readonly onError: ((key: string, error: unknown) => void) | undefined;
   private readonly retryBaseMs: number;
   private readonly retryMaxMs: number;
+  private readonly observer: WorkQueueObserver | undefined;
 
   private readonly ready: string[] = [];
   private readonly readySet = new Set<string>();
@@ -50,6 +55,7 @@ export class WorkQueue {
     this.onError = options.onError;
     this.retryBaseMs = options.retryBaseMs ?? 5;
     this.retryMaxMs = options.retryMaxMs ?? 1_000_000;
+    this.observer = options.observer;
   }
 
   /** Makes `key` ready now. */
@@ -61,12 +67,15 @@ export class WorkQueue {
       this.delayed.delete(key);
     }
     if (this.processing.has(key)) {
+      if (!this.dirty.has(key)) this.observer?.added();
       this.dirty.add(key);
       return;
     }
     if (!this.readySet.has(key)) {
+      this.observer?.added();
       this.readySet.add(key);
       this.ready.push(key);
+      this.observer?.depthChanged(this.ready.length);
     }
     this.pump();
   }
@@ -116,6 +125,7 @@ export class WorkQueue {
     this.delayed.clear();
     this.ready.length = 0;
     this.readySet.clear();
+    this.observer?.depthChanged(0);
     await this.idle();
   }
 
@@ -123,6 +133,7 @@ export class WorkQueue {
     while (!this.stopped && this.running < this.concurrency && this.ready.length > 0) {
       const key = this.ready.shift() as string;
       this.readySet.delete(key);
+      this.observer?.depthChanged(this.ready.length);
       this.processing.add(key);
       this.running++;
       void this.process(key);
@@ -137,6 +148,7 @@ export class WorkQueue {
   private async process(key: string): Promise<void> {
     let retryAfter: number | undefined;
     let requeueAfter: number | undefined;
+    const started = performance.now();
     try {
       const result = await this.reconcile(key);
       this.failures.delete(key);
@@ -146,7 +158,9 @@ export class WorkQueue {
       this.failures.set(key, count);
       retryAfter = Math.min(this.retryBaseMs * 2 ** (count - 1), this.retryMaxMs);
       this.onError?.(key, error);
+      this.observer?.retried();
     }
+    this.observer?.processed((performance.now() - started) / 1000);
     this.processing.delete(key);
     this.running--;
     if (this.dirty.delete(key)) this.add(key);

@@ -4,8 +4,11 @@ import type { Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
 import { registerBodyParsers } from './body.js';
 import { toStatus } from './error-status.js';
+import type { CronmeshMetrics } from './metrics/registry.js';
+import type { ReadinessCheck } from './routes/health.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerLogRoutes } from './routes/logs.js';
+import { registerMetricsRoute } from './routes/metrics.js';
 import { registerResourceRoutes } from './routes/resources.js';
 import { unknownPath } from './status.js';
 import { OpenStreams } from './streams.js';
@@ -27,13 +30,18 @@ export interface ServerOptions {
   logPollIntervalMs?: number;
   /** Unsent watch output in bytes at which a slow watcher is disconnected. Default 8 MiB. */
   maxWatchBufferBytes?: number;
+  /** Served at `/metrics` when given. */
+  metrics?: CronmeshMetrics;
+  /** Readiness checks run by `/readyz` besides the store's own. */
+  readinessChecks?: ReadinessCheck[];
 }
 
 export const defaultBodyLimit = 1024 * 1024;
 
 /**
  * Creates the HTTP API on the Kubernetes paths for CronJobs, Jobs, Pods, ConfigMaps, Secrets and
- * Events, plus `/healthz`. Every error is a Kubernetes Status. The caller starts listening.
+ * Events, plus `/healthz`, `/readyz` and, with `metrics`, `/metrics`. Every API error is a
+ * Kubernetes Status. The caller starts listening.
  */
 export function createServer(options: ServerOptions): FastifyInstance {
   const bodyLimit = options.bodyLimit ?? defaultBodyLimit;
@@ -62,8 +70,11 @@ export function createServer(options: ServerOptions): FastifyInstance {
     if (status.code >= 500) {
       request.log.error({ err: error, method: request.method, url: request.url }, 'request failed');
     } else {
-      // The message is not logged, because it can quote values from Secrets.
-      request.log.info({ code: status.code, reason: status.reason }, 'request rejected');
+      // The message is not logged, because it can quote values from Secrets. A 404 is routine
+      // (apply looks up each object first), so it is logged at debug only.
+      const fields = { code: status.code, reason: status.reason };
+      if (status.code === 404) request.log.debug(fields, 'request rejected');
+      else request.log.info(fields, 'request rejected');
     }
     return reply.code(status.code).type('application/json').send(status);
   });
@@ -92,7 +103,12 @@ export function createServer(options: ServerOptions): FastifyInstance {
     done();
   });
 
-  registerHealthRoutes(app);
+  const store = options.store;
+  registerHealthRoutes(app, [
+    { name: 'store', check: () => store.checkReady() },
+    ...(options.readinessChecks ?? []),
+  ]);
+  if (options.metrics !== undefined) registerMetricsRoute(app, options.metrics);
   registerResourceRoutes(app, {
     store: options.store,
     clock: options.clock,

@@ -101,5 +101,11 @@ export interface Store {
   /** Deletes every log chunk of an attempt. */
   deleteLogs(namespace: string, pod: string): Promise<void>;
 
+  /**
+   * Resolves when the database answers and holds every schema migration this build knows;
+   * throws an Error that says what is wrong otherwise. Readiness probes call it.
+   */
+  checkReady(): Promise<void>;
+
   close(): Promise<void>;
 }

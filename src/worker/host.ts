@@ -10,6 +10,7 @@ import type { DstPolicy } from '../schedule/index.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
+import type { SchedulerMetrics } from '../util/metrics.js';
 import { failLostAttempts } from './recovery.js';
 import type { Executor } from './worker.js';
 import { Worker } from './worker.js';
@@ -25,6 +26,7 @@ export interface SchedulerOptions {
   executor?: Executor;
   logCapBytes?: number;
   pollIntervalMs?: number;
+  metrics?: SchedulerMetrics;
 }
 
 export interface SchedulerHandle {
@@ -40,18 +42,19 @@ export interface SchedulerHandle {
  * left running by an earlier process are failed first, so the Job controller retries them.
  */
 export async function startScheduler(options: SchedulerOptions): Promise<SchedulerHandle> {
-  const { store, clock, logger } = options;
+  const { store, clock, logger, metrics } = options;
   const workerId = `worker-${randomUUID()}`;
   await failLostAttempts(store, new Set([workerId]), clock.now(), logger);
 
   const createJob = async (job: Job, now: number): Promise<Job> =>
     store.create(prepareForCreate(job), now);
-  const garbageCollector = new GarbageCollector({ store, clock, logger });
+  const garbageCollector = new GarbageCollector({ store, clock, logger, metrics });
   const jobs = new JobController({
     store,
     clock,
     logger,
-    recorder: new StoreEventRecorder(store, clock, 'job-controller'),
+    metrics,
+    recorder: new StoreEventRecorder(store, clock, 'job-controller', { logger }),
   });
   const cronJobs = new CronJobController({
     store,
@@ -59,7 +62,8 @@ export async function startScheduler(options: SchedulerOptions): Promise<Schedul
     logger,
     createJob,
     defaultDstPolicy: options.dstPolicy ?? 'cron',
-    recorder: new StoreEventRecorder(store, clock, 'cronjob-controller'),
+    metrics,
+    recorder: new StoreEventRecorder(store, clock, 'cronjob-controller', { logger }),
   });
   const worker = new Worker({
     id: workerId,
@@ -70,6 +74,7 @@ export async function startScheduler(options: SchedulerOptions): Promise<Schedul
     concurrency: options.workerConcurrency,
     logCapBytes: options.logCapBytes,
     pollIntervalMs: options.pollIntervalMs,
+    metrics,
   });
 
   await garbageCollector.start();

@@ -6,9 +6,11 @@ import { ConflictError, NotFoundError } from '../store/errors.js';
 import type { Store, WatchEvent } from '../store/store.js';
 import type { Clock, Timer } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
+import type { SchedulerMetrics } from '../util/metrics.js';
 import { toRfc3339 } from '../util/time.js';
 import { ContainerConfigError, resolveContainer } from './environment.js';
 import { containerStatus, readProcessGroups, terminatedState } from './pod-status.js';
+import { scheduledRunOf } from './schedule-delay.js';
 
 /** Runs one attempt; ProcessExecutor from runtime/ is the implementation. */
 export interface Executor {
@@ -27,6 +29,7 @@ export interface WorkerOptions {
   logCapBytes?: number;
   /** How often unclaimed attempts are looked for besides watch events, in milliseconds. */
   pollIntervalMs?: number;
+  metrics?: SchedulerMetrics;
 }
 
 interface Running {
@@ -57,8 +60,14 @@ export class Worker {
 
   constructor(private readonly options: WorkerOptions) {}
 
+  /** Attempts running now. */
   get busy(): number {
     return this.running.size;
+  }
+
+  /** Attempts this worker runs at the same time at most. */
+  get concurrency(): number {
+    return this.options.concurrency;
   }
 
   start(): void {
@@ -156,11 +165,7 @@ export class Worker {
 
   private launch(pod: Pod, entry: Running): void {
     const key = keyOf(pod);
-    const ids = {
-      namespace: pod.metadata.namespace,
-      pod: pod.metadata.name,
-      worker: this.options.id,
-    };
+    const ids = attemptIds(pod, this.options.id);
     this.options.logger.info(ids, 'attempt started');
     entry.done = this.runAttempt(pod, entry)
       .catch(async (error: unknown) => {
@@ -189,12 +194,11 @@ export class Worker {
 
   /** Queues a status write of the attempt behind its earlier writes, so they land in order. */
   private writeStatus(pod: Pod, entry: Running, mutate: (current: Pod) => void): void {
-    const ids = { namespace: pod.metadata.namespace, pod: pod.metadata.name };
     entry.writes = entry.writes
       .then(() => this.updatePod(pod, mutate))
       .catch((error: unknown) =>
         this.options.logger.error(
-          { ...ids, worker: this.options.id, err: error },
+          { ...attemptIds(pod, this.options.id), err: error },
           'attempt status write failed',
         ),
       );
@@ -214,7 +218,7 @@ export class Worker {
   private async runAttempt(pod: Pod, entry: Running): Promise<void> {
     const { store, clock } = this.options;
     const namespace = pod.metadata.namespace ?? 'default';
-    const ids = { namespace, pod: pod.metadata.name, worker: this.options.id };
+    const ids = attemptIds(pod, this.options.id);
     const write = (mutate: (current: Pod) => void): void => this.writeStatus(pod, entry, mutate);
 
     let spec: AttemptSpec;
@@ -231,10 +235,12 @@ export class Worker {
         };
       });
       await entry.writes;
-      this.options.logger.warn({ ...ids, err: error }, 'attempt configuration invalid');
+      const fields = { ...ids, phase: 'Failed', reason: error.code, err: error };
+      this.options.logger.warn(fields, 'attempt failed');
       return;
     }
 
+    const observeDelay = await this.scheduleDelayObserver(pod);
     const result = await this.options.executor.run(
       spec,
       {
@@ -254,7 +260,8 @@ export class Worker {
               this.options.logger.error({ ...ids, err: error }, 'log write failed'),
             );
         },
-        onContainerStart: (container, startedAt, pid) =>
+        onContainerStart: (container, startedAt, pid) => {
+          observeDelay(startedAt);
           write((current) => {
             const status = containerStatus(current, container);
             status.state = { running: { startedAt: toRfc3339(startedAt) } };
@@ -264,7 +271,8 @@ export class Worker {
               ...current.metadata.annotations,
               [PROCESS_GROUPS_ANNOTATION]: JSON.stringify(groups),
             };
-          }),
+          });
+        },
         onContainerExit: (container, run) =>
           write((current) => {
             const status = containerStatus(current, container);
@@ -291,10 +299,26 @@ export class Worker {
       }
     });
     await entry.writes;
-    this.options.logger.info(
-      { ...ids, phase: result.phase, reason: result.reason },
-      'attempt finished',
-    );
+    const outcome = { ...ids, phase: result.phase, reason: result.reason };
+    if (result.phase === 'Failed') this.options.logger.warn(outcome, 'attempt failed');
+    else this.options.logger.info(outcome, 'attempt succeeded');
+  }
+
+  /**
+   * Returns the function that reports the schedule delay at the attempt's first process start,
+   * once, or a no-op when the attempt is not the first of a CronJob's Job.
+   */
+  private async scheduleDelayObserver(pod: Pod): Promise<(startedAt: number) => void> {
+    const metrics = this.options.metrics;
+    if (metrics === undefined) return () => undefined;
+    const run = await scheduledRunOf(this.options.store, pod);
+    if (run === undefined) return () => undefined;
+    let observed = false;
+    return (startedAt) => {
+      if (observed) return;
+      observed = true;
+      metrics.attemptStarted(run.cronJob, Math.max(0, startedAt - run.scheduledAt) / 1000);
+    };
   }
 
   private async buildSpec(pod: Pod): Promise<AttemptSpec> {
@@ -346,6 +370,17 @@ function describeRunError(error: unknown): string {
     return `invalid attempt spec field ${error.field}`;
   }
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Returns the ids of an attempt's log lines: its namespace, Job, name and worker. */
+function attemptIds(pod: Pod, worker: string): Record<string, string | undefined> {
+  const owner = pod.metadata.ownerReferences?.find((ref) => ref.controller === true);
+  return {
+    namespace: pod.metadata.namespace ?? 'default',
+    job: owner?.kind === 'Job' ? owner.name : undefined,
+    attempt: pod.metadata.name,
+    worker,
+  };
 }
 
 function isClaimable(pod: Pod): boolean {

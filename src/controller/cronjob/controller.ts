@@ -5,6 +5,7 @@ import type { Clock } from '../../util/clock.js';
 import { controllerOf } from '../conditions.js';
 import type { EventRecorder } from '../events.js';
 import type { Logger } from '../../util/logger.js';
+import type { SchedulerMetrics } from '../../util/metrics.js';
 import { WorkQueue } from '../workqueue.js';
 import { nextScheduleDelay } from './due-time.js';
 import { scheduleOf, syncCronJob } from './sync.js';
@@ -18,7 +19,7 @@ export interface CronJobControllerOptions {
   defaultDstPolicy?: DstPolicy;
   /** Keys reconciled at the same time; Kubernetes' --concurrent-cron-job-syncs defaults to 5. */
   workers?: number;
-  observeCreationSkew?(cronJob: CronJob, seconds: number): void;
+  metrics?: SchedulerMetrics;
 }
 
 interface Known {
@@ -40,6 +41,7 @@ export class CronJobController {
     this.queue = new WorkQueue({
       clock: options.clock,
       concurrency: options.workers ?? 5,
+      observer: options.metrics?.workQueue('cronjob'),
       reconcile: (key) => this.reconcile(key),
       onError: (key, error) =>
         options.logger.error({ cronjob: key, err: error }, 'cronjob sync failed'),
@@ -68,8 +70,11 @@ export class CronJobController {
       now: this.options.clock.now(),
       defaultDstPolicy: this.options.defaultDstPolicy ?? 'cron',
       createJob: (job, now) => this.options.createJob(job, now),
-      observeCreationSkew: (cronJob, seconds) =>
-        this.options.observeCreationSkew?.(cronJob, seconds),
+      observeCreationSkew: (cronJob, job, seconds) => {
+        const ids = { namespace, cronjob: name, job: job.metadata.name };
+        this.options.logger.info({ ...ids, skewSeconds: seconds }, 'job created');
+        this.options.metrics?.jobCreated({ namespace, name }, seconds);
+      },
     });
     return result.requeueAfterMs === undefined ? {} : { requeueAfterMs: result.requeueAfterMs };
   }

@@ -18,8 +18,8 @@ export interface CronJobSyncContext {
   defaultDstPolicy: DstPolicy;
   /** Creates a Job with API defaults and validation applied. */
   createJob(job: Job, now: number): Promise<Job>;
-  /** Called with the delay between the scheduled time and the Job's creation, in seconds. */
-  observeCreationSkew?(cronJob: CronJob, seconds: number): void;
+  /** Called once per Job this sync created, with the seconds since its scheduled time. */
+  observeCreationSkew?(cronJob: CronJob, job: Job, seconds: number): void;
 }
 
 export interface CronJobSyncResult {
@@ -331,7 +331,7 @@ async function createScheduledJob(
       'SuccessfulCreate',
       `Created job ${created.metadata.name}`,
     );
-    context.observeCreationSkew?.(cronJob, (context.now - due) / 1000);
+    context.observeCreationSkew?.(cronJob, created, (context.now - due) / 1000);
     return created;
   } catch (error) {
     if (!(error instanceof AlreadyExistsError)) {

@@ -2,7 +2,8 @@ import type { Job } from '../../api/types.js';
 import type { Store, WatchEvent } from '../../store/store.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
-import { controllerOf } from '../conditions.js';
+import type { SchedulerMetrics } from '../../util/metrics.js';
+import { controllerOf, trueCondition } from '../conditions.js';
 import type { EventRecorder } from '../events.js';
 import { WorkQueue } from '../workqueue.js';
 import { syncJob } from './sync.js';
@@ -17,6 +18,7 @@ export interface JobControllerOptions {
   logger: Logger;
   /** Keys reconciled at the same time; Kubernetes' --concurrent-job-syncs defaults to 5. */
   workers?: number;
+  metrics?: SchedulerMetrics;
 }
 
 /** Runs Job reconciles: Job changes at once, attempt (Pod) changes after a 1 s batching delay. */
@@ -30,12 +32,15 @@ export class JobController {
       concurrency: options.workers ?? 5,
       retryBaseMs: 1000,
       retryMaxMs: 60_000,
+      observer: options.metrics?.workQueue('job'),
       reconcile: (key) => {
         const slash = key.indexOf('/');
+        const now = options.clock.now();
         return syncJob(key.slice(0, slash), key.slice(slash + 1), {
           store: options.store,
           recorder: options.recorder,
-          now: options.clock.now(),
+          now,
+          onFinished: (job) => this.reportFinished(job, now),
         });
       },
       onError: (key, error) => options.logger.error({ job: key, err: error }, 'job sync failed'),
@@ -52,6 +57,33 @@ export class JobController {
   async stop(): Promise<void> {
     this.unsubscribe?.();
     await this.queue.stop();
+  }
+
+  /** Logs a Job that just finished and, for a CronJob's Job, counts it in the job metrics. */
+  private reportFinished(job: Job, now: number): void {
+    const namespace = job.metadata.namespace ?? 'default';
+    const owner = controllerOf(job.metadata);
+    const cronjob = owner?.kind === 'CronJob' ? owner.name : undefined;
+    const ids = { namespace, cronjob, job: job.metadata.name };
+    const failed = trueCondition(job, 'Failed');
+    if (failed) {
+      this.options.logger.warn({ ...ids, reason: failed.reason }, 'job failed');
+    } else {
+      this.options.logger.info(ids, 'job completed');
+    }
+    if (cronjob === undefined) return;
+
+    const startTime = job.status?.startTime;
+    const end = job.status?.completionTime ?? failed?.lastTransitionTime;
+    const durationMs =
+      startTime === undefined
+        ? 0
+        : (end === undefined ? now : Date.parse(end)) - Date.parse(startTime);
+    this.options.metrics?.jobFinished(
+      { namespace, name: cronjob },
+      failed ? 'failed' : 'succeeded',
+      Math.max(0, durationMs) / 1000,
+    );
   }
 
   private onEvent(event: WatchEvent): void {

@@ -12,6 +12,8 @@ export interface JobSyncContext {
   store: Store;
   recorder: EventRecorder;
   now: number;
+  /** Called after the write that gave the Job its Complete or Failed condition. */
+  onFinished?(job: Job): void;
 }
 
 interface Failure {
@@ -70,7 +72,8 @@ export async function syncJob(
   const requeueAfterMs = await driveJob(job, pods, active, terminating, context);
 
   if (JSON.stringify(job.status) !== JSON.stringify(stored.status ?? {})) {
-    await context.store.update(job);
+    const written = await context.store.update(job);
+    if (finishedCondition(written)) context.onFinished?.(written);
   }
   return requeueAfterMs === undefined ? {} : { requeueAfterMs };
 }

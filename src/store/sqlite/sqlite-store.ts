@@ -20,6 +20,7 @@ import type {
 } from '../store.js';
 import { WatchListeners } from '../watchers.js';
 import { openDatabase } from './connection.js';
+import { migrations } from './migrations/index.js';
 import type { ObjectRow, Statements } from './statements.js';
 import { prepareStatements } from './statements.js';
 
@@ -260,6 +261,19 @@ export class SqliteStore implements Store {
 
   async deleteLogs(namespace: string, pod: string): Promise<void> {
     this.statements.deleteLogs.run({ namespace, pod });
+  }
+
+  async checkReady(): Promise<void> {
+    const latest = migrations.at(-1)?.version ?? 0;
+    const row = this.database
+      .prepare<[], { version: number | null }>(
+        'SELECT max(version) AS version FROM schema_migrations',
+      )
+      .get();
+    const applied = row?.version ?? 0;
+    if (applied < latest) {
+      throw new Error(`schema migration ${applied} of ${latest} applied`);
+    }
   }
 
   async close(): Promise<void> {

@@ -90,6 +90,10 @@ export class LaggingStore implements Store {
     return this.real.deleteLogs(namespace, pod);
   }
 
+  checkReady(): Promise<void> {
+    return this.real.checkReady();
+  }
+
   close(): Promise<void> {
     return this.real.close();
   }
