@@ -80,17 +80,36 @@ function buildProgram(): Command {
     .command('serve')
     .description('Run the API server, the controllers and an embedded worker')
     .option('--data-dir <dir>', 'directory of the SQLite database', './.cronmesh')
+    .addOption(
+      new Option(
+        '--store <url>',
+        'PostgreSQL store to use instead of SQLite in --data-dir: ' +
+          'postgres://USER[:PASSWORD]@HOST:PORT/DATABASE?schema=NAME (schema defaults to public)',
+      ).env('CRONMESH_STORE'),
+    )
     .option('--listen <host:port>', 'address the API listens on', '127.0.0.1:8080')
     .option('--worker-concurrency <n>', 'attempts the embedded worker runs at the same time', '4')
     .option('--dst-policy <policy>', 'default DST policy of CronJobs: cron or kubernetes', 'cron')
-    .option('--log-level <level>', 'log level: debug, info, warn or error', 'info')
+    .option(
+      '--log-level <level>',
+      'log level: trace, debug, info, warn, error, fatal or silent',
+      'info',
+    )
+    .option('--log-format <format>', 'log format: json (one object per line) or pretty', 'json')
     .option(
       '-f, --filename <path>',
       'manifest file or directory to apply at start (repeatable)',
       collect,
       [],
     )
-    .action(action((options: Parameters<typeof runServe>[0]) => runServe(options, output)));
+    .action(
+      action((options: Parameters<typeof runServe>[0], command: Command) =>
+        runServe(
+          { ...options, storeFromEnvironment: command.getOptionValueSource('store') === 'env' },
+          output,
+        ),
+      ),
+    );
 
   withServerOptions(program.command('apply'))
     .description('Create or update objects from manifest files')

@@ -2,19 +2,34 @@ import type { AddressInfo } from 'node:net';
 import type { DstPolicy } from '../../schedule/index.js';
 import { isDstPolicy } from '../../schedule/index.js';
 import { createServer } from '../../server/server.js';
-import { openStore } from '../../store/open.js';
+import type { OpenStoreOptions } from '../../store/open.js';
+import {
+  InvalidStoreUrlError,
+  isPostgresUrl,
+  openStore,
+  redactPassword,
+} from '../../store/open.js';
+import { parsePostgresUrl } from '../../store/postgres/url.js';
 import { SystemClock } from '../../util/clock.js';
+import type { SchedulerHandle } from '../../worker/host.js';
 import { startScheduler } from '../../worker/host.js';
+import { CronmeshMetrics } from '../../server/metrics/registry.js';
 import { ApiClient } from '../client.js';
 import type { CommandContext, Output } from '../context.js';
 import { CliError } from '../errors.js';
+import { readPackageVersion } from '../version.js';
 import { describeListenError, warnIfNotLoopback } from '../listen-address.js';
+import { createLogger } from '../logger.js';
 import { readManifestSources, readStdinText } from '../manifest-files.js';
 import { applyResources, parseSources } from './apply.js';
 import type { ParsedSources } from './apply.js';
 
 export interface ServeOptions {
   dataDir: string;
+  /** PostgreSQL URL from --store or CRONMESH_STORE; SQLite in `dataDir` when absent. */
+  store?: string;
+  /** Whether `store` came from CRONMESH_STORE, for error messages. */
+  storeFromEnvironment?: boolean;
   /** Address as `HOST:PORT`, where port 0 picks a free port. */
   listen: string;
   workerConcurrency: string;
@@ -22,10 +37,15 @@ export interface ServeOptions {
   /** Manifests applied (created or updated) once the server listens. */
   filename: string[];
   logLevel: string;
+  logFormat: string;
 }
 
 interface ServeSettings {
   dataDir: string;
+  /** The store to open: PostgreSQL when --store or CRONMESH_STORE is set, else SQLite in dataDir. */
+  store: OpenStoreOptions;
+  /** Log fields that name the store, never with a password. */
+  storeLogFields: { dataDir: string } | { store: string; schema: string };
   host: string;
   port: number;
   workerConcurrency: number;
@@ -54,7 +74,43 @@ export function parseServeOptions(options: ServeOptions): ServeSettings {
       `invalid --dst-policy value ${JSON.stringify(options.dstPolicy)}: expected cron or kubernetes`,
     );
   }
-  return { dataDir: options.dataDir, host, port, workerConcurrency, dstPolicy: options.dstPolicy };
+  return {
+    dataDir: options.dataDir,
+    ...parseStoreOption(options),
+    host,
+    port,
+    workerConcurrency,
+    dstPolicy: options.dstPolicy,
+  };
+}
+
+/**
+ * Selects the store: the PostgreSQL URL of --store, or else of CRONMESH_STORE (commander applies
+ * that precedence), or else SQLite in --data-dir. Throws CliError for a URL that cronmesh cannot
+ * use, with its password redacted.
+ */
+function parseStoreOption(options: ServeOptions): Pick<ServeSettings, 'store' | 'storeLogFields'> {
+  const url = options.store;
+  if (url === undefined) {
+    return { store: { dataDir: options.dataDir }, storeLogFields: { dataDir: options.dataDir } };
+  }
+  const source = options.storeFromEnvironment === true ? 'CRONMESH_STORE' : '--store';
+  if (!isPostgresUrl(url)) {
+    throw new CliError(
+      `unsupported ${source} value ${JSON.stringify(redactPassword(url))}: expected a ` +
+        'postgres:// or postgresql:// URL such as postgres://USER@HOST:5432/DATABASE?schema=NAME',
+    );
+  }
+  try {
+    const target = parsePostgresUrl(url);
+    return {
+      store: { url },
+      storeLogFields: { store: target.displayUrl, schema: target.schema },
+    };
+  } catch (error) {
+    if (!(error instanceof InvalidStoreUrlError)) throw error;
+    throw new CliError(`invalid ${source} value ${JSON.stringify(error.url)}: ${error.detail}`);
+  }
 }
 
 /**
@@ -72,14 +128,36 @@ export async function runServe(options: ServeOptions, out: Output): Promise<numb
     manifests = parsed;
   }
 
+  const logger = createLogger(options.logLevel, options.logFormat);
   const clock = new SystemClock();
-  const store = await openStore({ dataDir: settings.dataDir, clock });
-  const app = createServer({ store, clock, logLevel: options.logLevel });
-  const logger = app.log;
+  const rawStore = await openStore({ ...settings.store, clock });
+  const metrics = new CronmeshMetrics({
+    store: rawStore,
+    defaultDstPolicy: settings.dstPolicy,
+    version: readPackageVersion(),
+  });
+  const store = metrics.store;
+  let scheduler: SchedulerHandle | undefined;
+  const app = createServer({
+    store,
+    clock,
+    logger,
+    metrics,
+    readinessChecks: [
+      {
+        name: 'controllers',
+        check: () =>
+          scheduler === undefined
+            ? Promise.reject(new Error('the controllers have not started yet'))
+            : Promise.resolve(),
+      },
+    ],
+  });
 
-  let scheduler: { stop(): Promise<void> } | undefined;
   const stop = async (): Promise<void> => {
-    await scheduler?.stop();
+    const running = scheduler;
+    scheduler = undefined;
+    await running?.stop();
     await app.close();
     await store.close();
   };
@@ -91,16 +169,19 @@ export async function runServe(options: ServeOptions, out: Output): Promise<numb
     const address = app.server.address() as AddressInfo;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const url = `http://${host}:${address.port}`;
-    logger.info({ url, dataDir: settings.dataDir }, 'cronmesh API listening');
+    logger.info({ url, ...settings.storeLogFields }, 'cronmesh API listening');
     warnIfNotLoopback(logger, address.address, address.port);
 
-    scheduler = await startScheduler({
+    const started = await startScheduler({
       store,
       clock,
       logger,
+      metrics,
       workerConcurrency: settings.workerConcurrency,
       dstPolicy: settings.dstPolicy,
     });
+    metrics.trackWorker(started.worker);
+    scheduler = started;
 
     if (manifests.resources.length > 0) {
       const exitCode = await applyStartupManifests(url, manifests, out);

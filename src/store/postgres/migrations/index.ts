@@ -1,0 +1,5 @@
+import { initial } from './0001_initial.js';
+import type { Migration } from './migration.js';
+
+/** Every migration in version order. Append new ones; never edit or reorder applied ones. */
+export const migrations: readonly Migration[] = [initial];
