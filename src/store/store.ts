@@ -1,5 +1,6 @@
-import type { AnyResource, ResourceKind } from '../api/types.js';
+import type { AnyResource, Pod, ResourceKind } from '../api/types.js';
 import type { LabelRequirement } from '../api/selector.js';
+import type { ClaimRequest, Fence, Lease, LeaseStatus } from './lease.js';
 
 export interface ListOptions {
   /** Omit to list across all namespaces. */
@@ -9,7 +10,12 @@ export interface ListOptions {
   ownerUid?: string;
 }
 
-export interface DeleteOptions {
+export interface WriteOptions {
+  /** The write fails with FencedError unless the fence's lease is still held with its token. */
+  fence?: Fence;
+}
+
+export interface DeleteOptions extends WriteOptions {
   /** The delete fails with a Conflict error unless the stored uid matches. */
   uid?: string;
   /** The delete fails with a Conflict error unless the stored resourceVersion matches. */
@@ -55,7 +61,7 @@ export interface Store {
    * unless already set, and always a new `resourceVersion`. Throws AlreadyExistsError on a name
    * or uid clash, and InvalidObjectError when `metadata.resourceVersion` is set.
    */
-  create<T extends AnyResource>(object: T, now: number): Promise<T>;
+  create<T extends AnyResource>(object: T, now: number, options?: WriteOptions): Promise<T>;
 
   /** Returns the object or throws NotFoundError. */
   get<T extends AnyResource>(kind: T['kind'], namespace: string, name: string): Promise<T>;
@@ -76,7 +82,7 @@ export interface Store {
    * values. Returns the stored object with its new resourceVersion; an update that changes
    * nothing keeps the resourceVersion and sends no watch event.
    */
-  update<T extends AnyResource>(object: T): Promise<T>;
+  update<T extends AnyResource>(object: T, options?: WriteOptions): Promise<T>;
 
   /**
    * Deletes the object and returns it as it was, except that `resourceVersion` is the new one
@@ -100,6 +106,33 @@ export interface Store {
 
   /** Deletes every log chunk of an attempt. */
   deleteLogs(namespace: string, pod: string): Promise<void>;
+
+  /**
+   * Takes lease `name` for `holder`, or renews it when `holder` holds it already. Takes it only
+   * when it is free, revoked or expired (by the store's clock); taking it increments its token.
+   * Returns the lease when `holder` holds it afterwards, else undefined.
+   */
+  acquireLease(name: string, holder: string, durationMs: number): Promise<Lease | undefined>;
+
+  /** Gives lease `name` up at once when `holder` still holds it with `token`. */
+  releaseLease(name: string, holder: string, token: number): Promise<void>;
+
+  /**
+   * Revokes lease `name` if its token is still `token`: clears the holder and increments the
+   * token, so the old holder's fenced writes fail. Returns whether it was revoked.
+   */
+  revokeLease(name: string, token: number, options?: WriteOptions): Promise<boolean>;
+
+  /** Lists the leases whose name starts with `prefix`, ordered by name. */
+  listLeases(prefix: string): Promise<LeaseStatus[]>;
+
+  /**
+   * Claims up to `request.limit` pending, unassigned attempts (Pods in phase Pending without
+   * `status.nodeName` or `deletionTimestamp`) whose nodeSelector the worker's labels satisfy,
+   * oldest first: sets phase Running, nodeName and startTime in one transaction. Pods another
+   * worker is claiming at the same moment are skipped, not waited for.
+   */
+  claimPods(request: ClaimRequest): Promise<Pod[]>;
 
   /**
    * Resolves when the database answers and holds every schema migration this build knows;

@@ -1,4 +1,5 @@
 import { describe } from 'node:test';
+import { defineLeaseTests } from './conformance/leases.js';
 import { defineLogTests } from './conformance/logs.js';
 import { defineObjectTests } from './conformance/objects.js';
 import { defineQueryTests } from './conformance/queries.js';
@@ -17,5 +18,6 @@ export function defineStoreConformance(name: string, open: OpenTestStore): void 
     defineQueryTests(open);
     defineWatchTests(open);
     defineLogTests(open);
+    defineLeaseTests(open);
   });
 }

@@ -279,6 +279,7 @@ void describe('PostgresStore schema', () => {
 
     assert.deepEqual(tables, [
       'changes',
+      'leases',
       'log_chunks',
       'object_owners',
       'objects',
@@ -328,7 +329,10 @@ void describe('PostgresStore schema', () => {
       exits.map((exit) => exit.stderr).join('\n'),
     );
     for (const exit of exits) assert.match(exit.stdout, /^migrated [0-9a-f-]{36}\n$/);
-    assert.deepEqual(applied, [{ version: 1, name: 'initial' }]);
+    assert.deepEqual(applied, [
+      { version: 1, name: 'initial' },
+      { version: 2, name: 'leases' },
+    ]);
   });
 
   void it('newer schema is rejected', async () => {
@@ -337,7 +341,7 @@ void describe('PostgresStore schema', () => {
     await store.close();
     await withDatabase((client) =>
       client.query(
-        `INSERT INTO ${schema}.schema_migrations (version, name, applied_at) VALUES (2, 'from_the_future', 0)`,
+        `INSERT INTO ${schema}.schema_migrations (version, name, applied_at) VALUES (3, 'from_the_future', 0)`,
       ),
     );
 
@@ -345,12 +349,12 @@ void describe('PostgresStore schema', () => {
 
     assert.ok(error instanceof UnknownPostgresMigrationError);
     assert.equal(error.code, 'UnknownMigration');
-    assert.equal(error.version, 2);
+    assert.equal(error.version, 3);
     assert.equal(error.schema, schema);
     assert.equal(
       error.message,
       `schema "${schema}" in database postgres://postgres@127.0.0.1:5432/test has schema ` +
-        'migration 2 ("from_the_future"), but this cronmesh knows migrations up to 1 only; ' +
+        'migration 3 ("from_the_future"), but this cronmesh knows migrations up to 2 only; ' +
         'upgrade cronmesh or use another schema',
     );
   });
@@ -364,7 +368,7 @@ void describe('PostgresStore schema', () => {
     const error = await rejectionOf(store.checkReady());
 
     assert.ok(error instanceof Error);
-    assert.equal(error.message, 'schema migration 0 of 1 applied');
+    assert.equal(error.message, 'schema migration 0 of 2 applied');
   });
 
   void it('log chunks keep NUL bytes', async () => {

@@ -107,6 +107,7 @@ void describe('SqliteStore on disk', () => {
 
       assert.deepEqual(applied, [
         { version: 1, name: 'initial', applied_at: Date.parse('2024-03-01T10:00:00Z') },
+        { version: 2, name: 'leases', applied_at: Date.parse('2024-03-01T10:00:00Z') },
       ]);
     } finally {
       await rm(dataDir, { recursive: true, force: true });
@@ -182,7 +183,7 @@ void describe('SqliteStore on disk', () => {
       inspect(dataDir, (database) =>
         database
           .prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
-          .run(2, 'from_the_future', 0),
+          .run(3, 'from_the_future', 0),
       );
       const file = join(dataDir, databaseFileName);
 
@@ -190,11 +191,11 @@ void describe('SqliteStore on disk', () => {
 
       assert.ok(error instanceof UnknownMigrationError);
       assert.equal(error.code, 'UnknownMigration');
-      assert.equal(error.version, 2);
+      assert.equal(error.version, 3);
       assert.equal(
         error.message,
-        `database ${file} has schema migration 2 ("from_the_future"), but this cronmesh knows ` +
-          'migrations up to 1 only; upgrade cronmesh or use another data directory',
+        `database ${file} has schema migration 3 ("from_the_future"), but this cronmesh knows ` +
+          'migrations up to 2 only; upgrade cronmesh or use another data directory',
       );
     } finally {
       await rm(dataDir, { recursive: true, force: true });

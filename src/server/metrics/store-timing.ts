@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { Histogram, exponentialBuckets } from 'prom-client';
 import type { Registry } from 'prom-client';
-import type { AnyResource, ResourceKind } from '../../api/types.js';
+import type { AnyResource, Pod, ResourceKind } from '../../api/types.js';
+import type { ClaimRequest, Lease, LeaseStatus } from '../../store/lease.js';
 import type {
   DeleteOptions,
   ListOptions,
@@ -9,6 +10,7 @@ import type {
   LogKey,
   Store,
   WatchEvent,
+  WriteOptions,
 } from '../../store/store.js';
 
 /**
@@ -33,8 +35,8 @@ export class TimedStore implements Store {
     });
   }
 
-  create<T extends AnyResource>(object: T, now: number): Promise<T> {
-    return this.time('create', () => this.inner.create(object, now));
+  create<T extends AnyResource>(object: T, now: number, options?: WriteOptions): Promise<T> {
+    return this.time('create', () => this.inner.create(object, now, options));
   }
 
   get<T extends AnyResource>(kind: T['kind'], namespace: string, name: string): Promise<T> {
@@ -53,8 +55,8 @@ export class TimedStore implements Store {
     return this.time('list', () => this.inner.list<T>(kind, options));
   }
 
-  update<T extends AnyResource>(object: T): Promise<T> {
-    return this.time('update', () => this.inner.update(object));
+  update<T extends AnyResource>(object: T, options?: WriteOptions): Promise<T> {
+    return this.time('update', () => this.inner.update(object, options));
   }
 
   delete<T extends AnyResource>(
@@ -80,6 +82,26 @@ export class TimedStore implements Store {
 
   deleteLogs(namespace: string, pod: string): Promise<void> {
     return this.time('deleteLogs', () => this.inner.deleteLogs(namespace, pod));
+  }
+
+  acquireLease(name: string, holder: string, durationMs: number): Promise<Lease | undefined> {
+    return this.time('acquireLease', () => this.inner.acquireLease(name, holder, durationMs));
+  }
+
+  releaseLease(name: string, holder: string, token: number): Promise<void> {
+    return this.time('releaseLease', () => this.inner.releaseLease(name, holder, token));
+  }
+
+  revokeLease(name: string, token: number, options?: WriteOptions): Promise<boolean> {
+    return this.time('revokeLease', () => this.inner.revokeLease(name, token, options));
+  }
+
+  listLeases(prefix: string): Promise<LeaseStatus[]> {
+    return this.time('listLeases', () => this.inner.listLeases(prefix));
+  }
+
+  claimPods(request: ClaimRequest): Promise<Pod[]> {
+    return this.time('claimPods', () => this.inner.claimPods(request));
   }
 
   checkReady(): Promise<void> {

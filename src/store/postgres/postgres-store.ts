@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import type { AnyResource, ResourceKind } from '../../api/types.js';
+import type { AnyResource, Pod, ResourceKind } from '../../api/types.js';
 import type { Clock } from '../../util/clock.js';
 import { AlreadyExistsError, ConflictError, InvalidObjectError, NotFoundError } from '../errors.js';
 import { matchesLabelSelector } from '../labels.js';
@@ -14,8 +14,13 @@ import type {
   Store,
   WatchEvent,
   WatchEventType,
+  WriteOptions,
 } from '../store.js';
 import { WatchListeners } from '../watchers.js';
+import { claimedPod, isClaimable } from '../claim.js';
+import type { ClaimRequest, Lease, LeaseStatus } from '../lease.js';
+import { lockClaimablePods } from './claims.js';
+import { acquireLease, checkFence, listLeases, releaseLease, revokeLease } from './leases.js';
 import { ChangeFeed } from './change-feed.js';
 import {
   changeChannelOf,
@@ -128,7 +133,11 @@ export class PostgresStore implements Store {
     }
   }
 
-  async create<T extends AnyResource>(object: T, now: number): Promise<T> {
+  async create<T extends AnyResource>(
+    object: T,
+    now: number,
+    options: WriteOptions = {},
+  ): Promise<T> {
     const key = objectKeyOf(object);
     const copy = copyOf(object);
     const metadata = copy.metadata;
@@ -150,6 +159,7 @@ export class PostgresStore implements Store {
     let json: string;
     try {
       json = await withTransaction(this.pool, async (client) => {
+        await checkFence(client, options.fence);
         metadata.resourceVersion = await nextResourceVersion(client);
         const text = JSON.stringify(copy);
         const id = await insertObject(client, {
@@ -194,7 +204,7 @@ export class PostgresStore implements Store {
       .map((row) => row.object as T);
   }
 
-  async update<T extends AnyResource>(object: T): Promise<T> {
+  async update<T extends AnyResource>(object: T, options: WriteOptions = {}): Promise<T> {
     const key = objectKeyOf(object);
     const owners = ownerUidsOf(object, key);
     const expectedUid = object.metadata.uid;
@@ -228,6 +238,7 @@ export class PostgresStore implements Store {
       if (canonicalJson(copy) === canonicalJson(stored)) return stored as T;
 
       const json = await withTransaction(this.pool, async (client) => {
+        await checkFence(client, options.fence);
         metadata.resourceVersion = await nextResourceVersion(client);
         const text = JSON.stringify(copy);
         const updated = await updateObject(client, {
@@ -279,6 +290,7 @@ export class PostgresStore implements Store {
       // is ordered after every earlier write of the object.
       const deleted = row.object as T;
       const json = await withTransaction(this.pool, async (client) => {
+        await checkFence(client, options.fence);
         deleted.metadata.resourceVersion = await nextResourceVersion(client);
         if (!(await deleteObject(client, row.id, row.resource_version))) return undefined;
         const text = JSON.stringify(deleted);
@@ -318,6 +330,54 @@ export class PostgresStore implements Store {
 
   async deleteLogs(namespace: string, pod: string): Promise<void> {
     await deleteLogs(this.pool, namespace, pod);
+  }
+
+  acquireLease(name: string, holder: string, durationMs: number): Promise<Lease | undefined> {
+    return acquireLease(this.pool, name, holder, durationMs);
+  }
+
+  releaseLease(name: string, holder: string, token: number): Promise<void> {
+    return releaseLease(this.pool, name, holder, token);
+  }
+
+  async revokeLease(name: string, token: number, options: WriteOptions = {}): Promise<boolean> {
+    if (options.fence === undefined) return revokeLease(this.pool, name, token);
+    return withTransaction(this.pool, async (client) => {
+      await checkFence(client, options.fence);
+      return revokeLease(client, name, token);
+    });
+  }
+
+  listLeases(prefix: string): Promise<LeaseStatus[]> {
+    return listLeases(this.pool, prefix);
+  }
+
+  async claimPods(request: ClaimRequest): Promise<Pod[]> {
+    if (request.limit <= 0) return [];
+    const claimed = await withTransaction(this.pool, async (client) => {
+      await checkFence(client, request.fence);
+      const texts: string[] = [];
+      for (const row of await lockClaimablePods(client, request.labels, request.limit)) {
+        const pod = row.object as Pod;
+        if (!isClaimable(pod, request.labels)) continue;
+        const claim = claimedPod(pod, request.worker, request.now);
+        claim.metadata.resourceVersion = await nextResourceVersion(client);
+        const text = JSON.stringify(claim);
+        const updated = await updateObject(client, {
+          id: row.id,
+          expectedVersion: row.resource_version,
+          resourceVersion: claim.metadata.resourceVersion,
+          updatedAt: this.clock.now(),
+          labels: JSON.stringify(claim.metadata.labels ?? {}),
+          object: text,
+        });
+        if (!updated) throw new Error(`claimed pod ${claim.metadata.name} changed while locked`);
+        await this.recordChange(client, 'MODIFIED', 'Pod', text);
+        texts.push(text);
+      }
+      return texts;
+    });
+    return claimed.map((text) => this.publish<Pod>('MODIFIED', 'Pod', text));
   }
 
   async checkReady(): Promise<void> {

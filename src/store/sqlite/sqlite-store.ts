@@ -3,7 +3,7 @@
    caller as a rejected promise, as the Store interface promises. */
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
-import type { AnyResource, ResourceKind } from '../../api/types.js';
+import type { AnyResource, Pod, ResourceKind } from '../../api/types.js';
 import type { Clock } from '../../util/clock.js';
 import { AlreadyExistsError, ConflictError, InvalidObjectError, NotFoundError } from '../errors.js';
 import { matchesLabelSelector } from '../labels.js';
@@ -17,8 +17,12 @@ import type {
   Store,
   WatchEvent,
   WatchEventType,
+  WriteOptions,
 } from '../store.js';
 import { WatchListeners } from '../watchers.js';
+import { claimedPod, isClaimable } from '../claim.js';
+import type { ClaimRequest, Lease, LeaseStatus } from '../lease.js';
+import { SqliteLeases } from './leases.js';
 import { openDatabase } from './connection.js';
 import { migrations } from './migrations/index.js';
 import type { ObjectRow, Statements } from './statements.js';
@@ -41,6 +45,7 @@ interface Outcome<T> {
  */
 export class SqliteStore implements Store {
   private readonly statements: Statements;
+  private readonly leases: SqliteLeases;
   private readonly listeners = new WatchListeners();
 
   private constructor(
@@ -48,6 +53,7 @@ export class SqliteStore implements Store {
     private readonly clock: Clock,
   ) {
     this.statements = prepareStatements(database);
+    this.leases = new SqliteLeases(database);
   }
 
   /** Opens the database file (creating and migrating it when needed). */
@@ -55,7 +61,11 @@ export class SqliteStore implements Store {
     return new SqliteStore(openDatabase(file, clock.now()), clock);
   }
 
-  async create<T extends AnyResource>(object: T, now: number): Promise<T> {
+  async create<T extends AnyResource>(
+    object: T,
+    now: number,
+    options: WriteOptions = {},
+  ): Promise<T> {
     const key = objectKeyOf(object);
     const copy = copyOf(object);
     const metadata = copy.metadata;
@@ -75,6 +85,7 @@ export class SqliteStore implements Store {
     const owners = ownerUidsOf(copy, key);
 
     const insert = this.database.transaction((): Outcome<T> => {
+      this.leases.check(options.fence);
       const resourceVersion = this.nextResourceVersion();
       metadata.resourceVersion = String(resourceVersion);
       const json = JSON.stringify(copy);
@@ -128,13 +139,14 @@ export class SqliteStore implements Store {
     return objects;
   }
 
-  async update<T extends AnyResource>(object: T): Promise<T> {
+  async update<T extends AnyResource>(object: T, options: WriteOptions = {}): Promise<T> {
     const key = objectKeyOf(object);
     const copy = copyOf(object);
     const metadata = copy.metadata;
     const owners = ownerUidsOf(copy, key);
 
     const replace = this.database.transaction((): Outcome<T> => {
+      this.leases.check(options.fence);
       const row = this.selectOrThrow(key);
       const stored = JSON.parse(row.object) as AnyResource;
       const storedVersion = String(row.resource_version);
@@ -195,6 +207,7 @@ export class SqliteStore implements Store {
   ): Promise<T> {
     const key: ObjectKey = { kind, namespace, name };
     const remove = this.database.transaction((): Outcome<T> => {
+      this.leases.check(options.fence);
       const row = this.selectOrThrow(key);
       const storedVersion = String(row.resource_version);
       if (options.uid !== undefined && options.uid !== row.uid) {
@@ -261,6 +274,56 @@ export class SqliteStore implements Store {
 
   async deleteLogs(namespace: string, pod: string): Promise<void> {
     this.statements.deleteLogs.run({ namespace, pod });
+  }
+
+  async acquireLease(name: string, holder: string, durationMs: number): Promise<Lease | undefined> {
+    const acquire = this.database.transaction(() =>
+      this.leases.acquire(name, holder, durationMs, this.clock.now()),
+    );
+    return acquire.immediate();
+  }
+
+  async releaseLease(name: string, holder: string, token: number): Promise<void> {
+    this.leases.releaseLease(name, holder, token);
+  }
+
+  async revokeLease(name: string, token: number, options: WriteOptions = {}): Promise<boolean> {
+    const revoke = this.database.transaction(() => {
+      this.leases.check(options.fence);
+      return this.leases.revokeLease(name, token);
+    });
+    return revoke.immediate();
+  }
+
+  async listLeases(prefix: string): Promise<LeaseStatus[]> {
+    return this.leases.listLeases(prefix, this.clock.now());
+  }
+
+  async claimPods(request: ClaimRequest): Promise<Pod[]> {
+    if (request.limit <= 0) return [];
+    const claim = this.database.transaction((): Array<Outcome<Pod>> => {
+      this.leases.check(request.fence);
+      const outcomes: Array<Outcome<Pod>> = [];
+      for (const row of this.statements.listPendingPods.all()) {
+        if (outcomes.length >= request.limit) break;
+        const pod = JSON.parse(row.object) as Pod;
+        if (!isClaimable(pod, request.labels)) continue;
+        const claimed = claimedPod(pod, request.worker, request.now);
+        const resourceVersion = this.nextResourceVersion();
+        claimed.metadata.resourceVersion = String(resourceVersion);
+        const json = JSON.stringify(claimed);
+        this.statements.updateObject.run({
+          id: row.id,
+          resourceVersion,
+          updatedAt: this.clock.now(),
+          labels: JSON.stringify(claimed.metadata.labels ?? {}),
+          object: json,
+        });
+        outcomes.push({ result: claimed, event: { type: 'MODIFIED', kind: 'Pod', json } });
+      }
+      return outcomes;
+    });
+    return claim.immediate().map((outcome) => this.publish(outcome));
   }
 
   async checkReady(): Promise<void> {

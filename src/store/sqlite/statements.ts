@@ -72,6 +72,8 @@ export interface Statements {
   insertLog: Statement<[LogKeyParameters & LogRow]>;
   selectLog: Statement<[LogKeyParameters & { afterSeq: number }], LogRow>;
   deleteLogs: Statement<[{ namespace: string; pod: string }]>;
+  /** Pods in phase Pending, oldest first, for claims. */
+  listPendingPods: Statement<[], ObjectRow>;
 }
 
 const ownedFrom = 'FROM object_owners w JOIN objects o ON o.id = w.object_id';
@@ -79,6 +81,11 @@ const listOrder = 'ORDER BY o.namespace, o.name';
 
 export function prepareStatements(database: Database): Statements {
   return {
+    listPendingPods: database.prepare(
+      `SELECT id, uid, resource_version, object FROM objects
+       WHERE kind = 'Pod' AND json_extract(object, '$.status.phase') = 'Pending'
+       ORDER BY id`,
+    ),
     nextResourceVersion: database.prepare(
       'UPDATE resource_version SET value = value + 1 WHERE id = 1 RETURNING value',
     ),
