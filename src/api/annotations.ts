@@ -11,3 +11,9 @@ export const PROCESS_GROUPS_ANNOTATION = 'cronmesh.io/process-groups';
 
 /** The scheduled time of a Job created by a CronJob, as Kubernetes writes it. */
 export const SCHEDULED_TIMESTAMP_ANNOTATION = 'batch.kubernetes.io/cronjob-scheduled-timestamp';
+
+/**
+ * The CronJob whose schedule delay a Job's first attempt measures. The Job controller writes it,
+ * with the scheduled timestamp, on the first Pod it creates for a CronJob's Job.
+ */
+export const SCHEDULE_DELAY_CRONJOB_ANNOTATION = 'cronmesh.io/schedule-delay-cronjob';

@@ -16,8 +16,8 @@ export interface EventRecorder {
 /**
  * Writes Events to the store. A repeat of the same (object, type, reason, message) within
  * `aggregateWindowMs` increments `count` on the existing Event instead of adding one, as the
- * Kubernetes event correlator does for identical events. Warning Events, which report handled
- * failures, are also logged at warn level when a logger is given.
+ * Kubernetes event correlator does for identical events. A new Warning Event, which reports a
+ * handled failure, is also logged at warn level when a logger is given.
  */
 export class StoreEventRecorder implements EventRecorder {
   private readonly recent = new Map<string, { name: string; at: number }>();
@@ -40,10 +40,6 @@ export class StoreEventRecorder implements EventRecorder {
   ): Promise<void> {
     const now = this.clock.now();
     const namespace = object.metadata.namespace ?? 'default';
-    if (type === 'Warning') {
-      const ids = { namespace, [object.kind.toLowerCase()]: object.metadata.name };
-      this.options.logger?.warn({ ...ids, reason, message }, 'warning event recorded');
-    }
     const key = [object.metadata.uid, type, reason, message].join('\u0000');
     const timestamp = toRfc3339(now);
 
@@ -92,6 +88,11 @@ export class StoreEventRecorder implements EventRecorder {
     }
     this.recent.set(key, { name: event.metadata.name, at: now });
     if (this.recent.size > 10_000) this.pruneRecent(now);
+    // Repeats only raise the count of the stored Event, so they are not logged again.
+    if (type === 'Warning') {
+      const ids = { namespace, [object.kind.toLowerCase()]: object.metadata.name };
+      this.options.logger?.warn({ ...ids, reason, message }, 'warning event recorded');
+    }
   }
 
   private pruneRecent(now: number): void {

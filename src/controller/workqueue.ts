@@ -71,8 +71,12 @@ export class WorkQueue {
       this.dirty.add(key);
       return;
     }
+    if (!this.readySet.has(key)) this.observer?.added();
+    this.enqueue(key);
+  }
+
+  private enqueue(key: string): void {
     if (!this.readySet.has(key)) {
-      this.observer?.added();
       this.readySet.add(key);
       this.ready.push(key);
       this.observer?.depthChanged(this.ready.length);
@@ -148,6 +152,8 @@ export class WorkQueue {
   private async process(key: string): Promise<void> {
     let retryAfter: number | undefined;
     let requeueAfter: number | undefined;
+    // Reconcile durations are measured, not scheduled, so they use the monotonic timer rather
+    // than the injected Clock, which a test may hold still.
     const started = performance.now();
     try {
       const result = await this.reconcile(key);
@@ -163,7 +169,8 @@ export class WorkQueue {
     this.observer?.processed((performance.now() - started) / 1000);
     this.processing.delete(key);
     this.running--;
-    if (this.dirty.delete(key)) this.add(key);
+    // The re-add of a dirty key was counted when it was marked, as client-go counts it.
+    if (this.dirty.delete(key)) this.enqueue(key);
     else if (retryAfter !== undefined) this.addAfter(key, retryAfter);
     else if (requeueAfter !== undefined) this.addAfter(key, requeueAfter);
     this.pump();

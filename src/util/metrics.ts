@@ -1,12 +1,15 @@
 /**
  * The measurements controllers and workers report, as plain calls. The server layer implements
- * them with prom-client; tests and embedded uses pass `noMetrics`.
+ * them with prom-client; without one, controllers and workers report nothing.
  */
 export interface SchedulerMetrics {
   /** A CronJob's Job was created `skewSeconds` after its scheduled time. */
   jobCreated(cronJob: CronJobKey, skewSeconds: number): void;
-  /** A Job created by a CronJob reached its Complete or Failed condition. */
-  jobFinished(cronJob: CronJobKey, outcome: JobOutcome, durationSeconds: number): void;
+  /**
+   * A Job created by a CronJob reached its Complete or Failed condition, `durationSeconds` after
+   * its start; undefined when it never started.
+   */
+  jobFinished(cronJob: CronJobKey, outcome: JobOutcome, durationSeconds: number | undefined): void;
   /** The first process of a scheduled Job's first attempt started `delaySeconds` after its scheduled time. */
   attemptStarted(cronJob: CronJobKey, delaySeconds: number): void;
   /** Returns the observer of one named work queue. */
@@ -31,17 +34,3 @@ export interface WorkQueueObserver {
   /** The number of keys waiting for a reconcile slot changed to `depth`. */
   depthChanged(depth: number): void;
 }
-
-const noWorkQueue: WorkQueueObserver = {
-  added: () => undefined,
-  retried: () => undefined,
-  processed: () => undefined,
-  depthChanged: () => undefined,
-};
-
-export const noMetrics: SchedulerMetrics = {
-  jobCreated: () => undefined,
-  jobFinished: () => undefined,
-  attemptStarted: () => undefined,
-  workQueue: () => noWorkQueue,
-};

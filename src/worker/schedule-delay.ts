@@ -1,6 +1,8 @@
-import { SCHEDULED_TIMESTAMP_ANNOTATION } from '../api/annotations.js';
-import type { Job, ObjectMeta, Pod } from '../api/types.js';
-import type { Store } from '../store/store.js';
+import {
+  SCHEDULE_DELAY_CRONJOB_ANNOTATION,
+  SCHEDULED_TIMESTAMP_ANNOTATION,
+} from '../api/annotations.js';
+import type { Pod } from '../api/types.js';
 import type { CronJobKey } from '../util/metrics.js';
 
 /** The CronJob and scheduled instant an attempt's start is measured against. */
@@ -11,34 +13,17 @@ export interface ScheduledRun {
 }
 
 /**
- * Returns the scheduled run behind `pod` when the pod is among the first attempts of a Job that a
- * CronJob created, that is, created in the same second as the Job's earliest attempt (several
- * when the Job runs in parallel). Retries are left out, because their delay measures the Job's
- * back-off of at least 10 s and not how late the scheduler was.
+ * Returns the scheduled run behind `pod` when the Job controller marked it as the first attempt
+ * of a CronJob's Job. Retries and the other pods of a parallel Job are not marked, so each
+ * scheduled run gives one sample and a retry's back-off does not count as scheduler delay.
  */
-export async function scheduledRunOf(store: Store, pod: Pod): Promise<ScheduledRun | undefined> {
-  const jobRef = controllerOf(pod.metadata);
-  if (jobRef?.kind !== 'Job') return undefined;
-  const namespace = pod.metadata.namespace ?? 'default';
-  const job = await store.find<Job>('Job', namespace, jobRef.name);
-  if (job === undefined || job.metadata.uid !== jobRef.uid) return undefined;
-
-  const cronJobRef = controllerOf(job.metadata);
-  const scheduled = Date.parse(job.metadata.annotations?.[SCHEDULED_TIMESTAMP_ANNOTATION] ?? '');
-  if (cronJobRef?.kind !== 'CronJob' || Number.isNaN(scheduled)) return undefined;
-
-  const attempts = await store.list<Pod>('Pod', { namespace, ownerUid: jobRef.uid });
-  const earliest = Math.min(...attempts.map(createdAt));
-  if (createdAt(pod) !== earliest) return undefined;
-  return { cronJob: { namespace, name: cronJobRef.name }, scheduledAt: scheduled };
-}
-
-function controllerOf(
-  metadata: ObjectMeta,
-): { kind: string; name: string; uid: string } | undefined {
-  return metadata.ownerReferences?.find((ref) => ref.controller === true);
-}
-
-function createdAt(pod: Pod): number {
-  return Date.parse(pod.metadata.creationTimestamp ?? '');
+export function scheduledRunOf(pod: Pod): ScheduledRun | undefined {
+  const annotations = pod.metadata.annotations ?? {};
+  const cronJob = annotations[SCHEDULE_DELAY_CRONJOB_ANNOTATION];
+  const scheduledAt = Date.parse(annotations[SCHEDULED_TIMESTAMP_ANNOTATION] ?? '');
+  if (cronJob === undefined || Number.isNaN(scheduledAt)) return undefined;
+  return {
+    cronJob: { namespace: pod.metadata.namespace ?? 'default', name: cronJob },
+    scheduledAt,
+  };
 }

@@ -240,7 +240,7 @@ export class Worker {
       return;
     }
 
-    const observeDelay = await this.scheduleDelayObserver(pod);
+    const observeDelay = this.scheduleDelayObserver(pod);
     const result = await this.options.executor.run(
       spec,
       {
@@ -308,10 +308,10 @@ export class Worker {
    * Returns the function that reports the schedule delay at the attempt's first process start,
    * once, or a no-op when the attempt is not the first of a CronJob's Job.
    */
-  private async scheduleDelayObserver(pod: Pod): Promise<(startedAt: number) => void> {
+  private scheduleDelayObserver(pod: Pod): (startedAt: number) => void {
     const metrics = this.options.metrics;
     if (metrics === undefined) return () => undefined;
-    const run = await scheduledRunOf(this.options.store, pod);
+    const run = scheduledRunOf(pod);
     if (run === undefined) return () => undefined;
     let observed = false;
     return (startedAt) => {

@@ -168,6 +168,8 @@ describe('readyz with checks that throw', () => {
         { name: 'plain', check: () => Promise.reject(new Error('plain rejection')) },
         // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a check may reject with a non-Error value
         { name: 'odd', check: () => Promise.reject('a bare string') },
+        // A check that never settles, like a query on a dead connection, times out.
+        { name: 'hang', check: () => new Promise<void>(() => undefined) },
       ],
     });
   });
@@ -185,6 +187,7 @@ describe('readyz with checks that throw', () => {
         '[-]lease failed: lease not held\n' +
         '[-]plain failed: plain rejection\n' +
         '[-]odd failed: a bare string\n' +
+        '[-]hang failed: timed out after 1500 ms\n' +
         'readyz check failed\n',
     );
   });

@@ -135,6 +135,7 @@ export async function runServe(options: ServeOptions, out: Output): Promise<numb
     store: rawStore,
     defaultDstPolicy: settings.dstPolicy,
     version: readPackageVersion(),
+    logger,
   });
   const store = metrics.store;
   let scheduler: SchedulerHandle | undefined;
@@ -159,6 +160,7 @@ export async function runServe(options: ServeOptions, out: Output): Promise<numb
     scheduler = undefined;
     await running?.stop();
     await app.close();
+    metrics.close();
     await store.close();
   };
 

@@ -70,7 +70,7 @@ export class CronJobController {
       now: this.options.clock.now(),
       defaultDstPolicy: this.options.defaultDstPolicy ?? 'cron',
       createJob: (job, now) => this.options.createJob(job, now),
-      observeCreationSkew: (cronJob, job, seconds) => {
+      onJobCreated: (cronJob, job, seconds) => {
         const ids = { namespace, cronjob: name, job: job.metadata.name };
         this.options.logger.info({ ...ids, skewSeconds: seconds }, 'job created');
         this.options.metrics?.jobCreated({ namespace, name }, seconds);

@@ -19,7 +19,7 @@ export interface CronJobSyncContext {
   /** Creates a Job with API defaults and validation applied. */
   createJob(job: Job, now: number): Promise<Job>;
   /** Called once per Job this sync created, with the seconds since its scheduled time. */
-  observeCreationSkew?(cronJob: CronJob, job: Job, seconds: number): void;
+  onJobCreated?(cronJob: CronJob, job: Job, seconds: number): void;
 }
 
 export interface CronJobSyncResult {
@@ -331,7 +331,7 @@ async function createScheduledJob(
       'SuccessfulCreate',
       `Created job ${created.metadata.name}`,
     );
-    context.observeCreationSkew?.(cronJob, created, (context.now - due) / 1000);
+    context.onJobCreated?.(cronJob, created, (context.now - due) / 1000);
     return created;
   } catch (error) {
     if (!(error instanceof AlreadyExistsError)) {

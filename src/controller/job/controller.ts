@@ -73,16 +73,17 @@ export class JobController {
     }
     if (cronjob === undefined) return;
 
+    // A Job that never started (it failed while suspended) has no duration to observe.
     const startTime = job.status?.startTime;
     const end = job.status?.completionTime ?? failed?.lastTransitionTime;
-    const durationMs =
+    const durationSeconds =
       startTime === undefined
-        ? 0
-        : (end === undefined ? now : Date.parse(end)) - Date.parse(startTime);
+        ? undefined
+        : Math.max(0, (end === undefined ? now : Date.parse(end)) - Date.parse(startTime)) / 1000;
     this.options.metrics?.jobFinished(
       { namespace, name: cronjob },
       failed ? 'failed' : 'succeeded',
-      Math.max(0, durationMs) / 1000,
+      durationSeconds,
     );
   }
 

@@ -1,9 +1,13 @@
-import { STOP_REASON_ANNOTATION } from '../../api/annotations.js';
+import {
+  SCHEDULE_DELAY_CRONJOB_ANNOTATION,
+  SCHEDULED_TIMESTAMP_ANNOTATION,
+  STOP_REASON_ANNOTATION,
+} from '../../api/annotations.js';
 import type { Job, JobCondition, JobStatus, Pod } from '../../api/types.js';
 import { NotFoundError } from '../../store/errors.js';
 import type { Store } from '../../store/store.js';
 import { toRfc3339 } from '../../util/time.js';
-import { finishedCondition, trueCondition } from '../conditions.js';
+import { controllerOf, finishedCondition, trueCondition } from '../conditions.js';
 import type { EventRecorder } from '../events.js';
 import { remainingBackoff } from './backoff.js';
 import { isActive, isFailed, isTerminating, podFor, podsToStop, restartCount } from './pods.js';
@@ -182,7 +186,9 @@ async function scale(
     if (wait > 0) {
       requeues.push(Math.max(wait, 1000));
     } else {
-      for (let i = active.length; i < desired; i++) await createPod(job, context);
+      for (let i = active.length; i < desired; i++) {
+        await createPod(job, context, pods.length === 0 && i === active.length);
+      }
       status.active = desired;
     }
   }
@@ -252,8 +258,21 @@ async function resumeIfSuspended(job: Job, context: JobSyncContext): Promise<voi
   await context.recorder.record(job, 'Normal', 'Resumed', 'Job resumed');
 }
 
-async function createPod(job: Job, context: JobSyncContext): Promise<void> {
+/**
+ * Creates one attempt. The Job's very first attempt of a CronJob's Job carries the CronJob and
+ * the scheduled time, so the worker can report the schedule delay without reading the Job.
+ */
+async function createPod(job: Job, context: JobSyncContext, first: boolean): Promise<void> {
   const pod = podFor(job);
+  const owner = controllerOf(job.metadata);
+  const scheduled = job.metadata.annotations?.[SCHEDULED_TIMESTAMP_ANNOTATION];
+  if (first && owner?.kind === 'CronJob' && scheduled !== undefined) {
+    pod.metadata.annotations = {
+      ...pod.metadata.annotations,
+      [SCHEDULE_DELAY_CRONJOB_ANNOTATION]: owner.name,
+      [SCHEDULED_TIMESTAMP_ANNOTATION]: scheduled,
+    };
+  }
   try {
     await context.store.create(pod, context.now);
   } catch (error) {

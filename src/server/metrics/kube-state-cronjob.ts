@@ -10,49 +10,34 @@ const ID_LABELS = ['namespace', 'cronjob'];
 export function defineCronJobGauges(family: GaugeFamily): void {
   const define = (name: string, help: string, extra: string[] = []): void =>
     family.define(name, help, [...ID_LABELS, ...extra]);
-  define('kube_cronjob_info', 'Info about cronjob.', [
+  define('kube_cronjob_info', 'Always 1; the labels carry the schedule, policy and time zone.', [
     'schedule',
     'concurrency_policy',
     'timezone',
   ]);
-  define('kube_cronjob_created', 'Unix creation timestamp');
-  define('kube_cronjob_status_active', 'Active holds pointers to currently running jobs.');
+  define('kube_cronjob_created', 'Creation time of the CronJob, in Unix seconds.');
+  define('kube_cronjob_status_active', 'Number of Jobs in the CronJob status.active list.');
   define(
     'kube_cronjob_status_last_schedule_time',
-    'LastScheduleTime keeps information of when was the last time the job was successfully scheduled.',
+    'status.lastScheduleTime in Unix seconds: the scheduled time of the newest Job.',
   );
   define(
     'kube_cronjob_status_last_successful_time',
-    'LastSuccessfulTime keeps information of when was the last time the job was completed successfully.',
+    'status.lastSuccessfulTime in Unix seconds: when a Job of the CronJob last completed.',
   );
-  define(
-    'kube_cronjob_spec_suspend',
-    'Suspend flag tells the controller to suspend subsequent executions.',
-  );
-  define(
-    'kube_cronjob_spec_starting_deadline_seconds',
-    'Deadline in seconds for starting the job if it misses scheduled time for any reason.',
-  );
+  define('kube_cronjob_spec_suspend', '1 while spec.suspend is true, else 0.');
+  define('kube_cronjob_spec_starting_deadline_seconds', 'spec.startingDeadlineSeconds.');
   define(
     'kube_cronjob_next_schedule_time',
-    "Next time the cronjob should be scheduled. The time after lastScheduleTime, or after the cron job's creation time if it's never been scheduled. Use this to determine if the job is delayed.",
+    'Next fire time after lastScheduleTime (or creation), in Unix seconds; in the past means late.',
   );
   define(
     'kube_cronjob_schedule_invalid',
-    '1 when the schedule, with its time zone, cannot be parsed.',
+    '1 when the schedule with its time zone cannot be parsed.',
   );
-  define(
-    'kube_cronjob_metadata_resource_version',
-    'Resource version representing a specific version of the cronjob.',
-  );
-  define(
-    'kube_cronjob_spec_successful_job_history_limit',
-    'Successful job history limit tells the controller how many completed jobs should be preserved.',
-  );
-  define(
-    'kube_cronjob_spec_failed_job_history_limit',
-    'Failed job history limit tells the controller how many failed jobs should be preserved.',
-  );
+  define('kube_cronjob_metadata_resource_version', 'metadata.resourceVersion of the CronJob.');
+  define('kube_cronjob_spec_successful_job_history_limit', 'spec.successfulJobsHistoryLimit.');
+  define('kube_cronjob_spec_failed_job_history_limit', 'spec.failedJobsHistoryLimit.');
 }
 
 /**
@@ -96,6 +81,6 @@ export function setCronJobGauges(
   }
   set('kube_cronjob_schedule_invalid', 0);
   if (next !== null && spec.suspend !== true) {
-    set('kube_cronjob_next_schedule_time', next / 1000);
+    set('kube_cronjob_next_schedule_time', Math.floor(next / 1000));
   }
 }

@@ -10,44 +10,29 @@ const KNOWN_FAILURE_REASONS = ['BackoffLimitExceeded', 'DeadlineExceeded', 'Evic
 export function defineJobGauges(family: GaugeFamily): void {
   const define = (name: string, help: string, extra: string[] = []): void =>
     family.define(name, help, [...ID_LABELS, ...extra]);
-  define('kube_job_info', 'Information about job.');
-  define('kube_job_owner', "Information about the Job's owner.", [
+  define('kube_job_info', 'Always 1, one series per Job.');
+  define('kube_job_owner', 'Always 1, one series per owner reference of the Job.', [
     'owner_kind',
     'owner_name',
     'owner_is_controller',
   ]);
-  define('kube_job_created', 'Unix creation timestamp');
-  define(
-    'kube_job_spec_parallelism',
-    'The maximum desired number of pods the job should run at any given time.',
-  );
-  define(
-    'kube_job_spec_completions',
-    'The desired number of successfully finished pods the job should be run with.',
-  );
-  define(
-    'kube_job_spec_active_deadline_seconds',
-    'The duration in seconds relative to the startTime that the job may be active before the system tries to terminate it.',
-  );
-  define('kube_job_status_active', 'The number of actively running pods.');
-  define('kube_job_status_succeeded', 'The number of pods which reached Phase Succeeded.');
-  define('kube_job_status_ready', 'The number of ready pods that belong to this Job.');
-  define(
-    'kube_job_status_failed',
-    'The number of pods which reached Phase Failed and the reason for failure.',
-    ['reason'],
-  );
-  define(
-    'kube_job_status_start_time',
-    'StartTime represents time when the job was acknowledged by the Job Manager.',
-  );
-  define(
-    'kube_job_status_completion_time',
-    'CompletionTime represents time when the job was completed.',
-  );
-  define('kube_job_complete', 'The job has completed its execution.', ['condition']);
-  define('kube_job_failed', 'The job has failed its execution.', ['condition']);
-  define('kube_job_status_suspended', 'The number of pods which reached Phase Suspended.');
+  define('kube_job_created', 'Creation time of the Job, in Unix seconds.');
+  define('kube_job_spec_parallelism', 'spec.parallelism: pods the Job runs at the same time.');
+  define('kube_job_spec_completions', 'spec.completions: successful pods the Job needs.');
+  define('kube_job_spec_active_deadline_seconds', 'spec.activeDeadlineSeconds of the Job.');
+  define('kube_job_status_active', 'status.active: pods of the Job that run now.');
+  define('kube_job_status_succeeded', 'status.succeeded: pods of the Job that succeeded.');
+  define('kube_job_status_ready', 'status.ready: running pods of the Job that are ready.');
+  define('kube_job_status_failed', 'status.failed, or 0/1 per known reason once the Job failed.', [
+    'reason',
+  ]);
+  define('kube_job_status_start_time', 'status.startTime of the Job, in Unix seconds.');
+  define('kube_job_status_completion_time', 'status.completionTime of the Job, in Unix seconds.');
+  define('kube_job_complete', 'Status of the Complete condition, one series per value.', [
+    'condition',
+  ]);
+  define('kube_job_failed', 'Status of the Failed condition, one series per value.', ['condition']);
+  define('kube_job_status_suspended', '1 while the Suspended condition is true, else 0.');
 }
 
 /** Sets the Job gauges of one Job with the series and values kube-state-metrics gives it. */

@@ -1,7 +1,8 @@
-import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CronJob, Job } from '../../api/types.js';
 import type { DstPolicy } from '../../schedule/index.js';
 import type { Store } from '../../store/store.js';
+import type { Logger } from '../../util/logger.js';
 import type {
   CronJobKey,
   JobOutcome,
@@ -21,6 +22,8 @@ export interface MetricsOptions {
   /** The DST policy of CronJobs without the policy annotation, as the controller uses it. */
   defaultDstPolicy: DstPolicy;
   version: string;
+  /** Receives the error of a failed refresh from the store. */
+  logger?: Logger;
 }
 
 /** A worker's slot counts, read at each scrape. */
@@ -43,7 +46,9 @@ export class CronmeshMetrics implements SchedulerMetrics {
   private readonly workQueues: WorkQueueMetrics;
   private readonly kubeState: GaugeFamily;
   private readonly workers: WorkerSlots[] = [];
-  private rendering: Promise<unknown> = Promise.resolve();
+  private readonly refreshFailures: Counter;
+  private refreshing: Promise<void> | undefined;
+  private unsubscribe: (() => void) | undefined;
 
   constructor(private readonly options: MetricsOptions) {
     this.store = new TimedStore(options.store, this.registry);
@@ -53,6 +58,18 @@ export class CronmeshMetrics implements SchedulerMetrics {
     defineCronJobGauges(this.kubeState);
     defineJobGauges(this.kubeState);
     collectDefaultMetrics({ register: this.registry });
+    this.refreshFailures = new Counter({
+      name: 'cronmesh_metrics_refresh_failures_total',
+      help: 'Scrapes whose CronJob and Job series could not be read from the store.',
+      registers: [this.registry],
+    });
+    // The job counters of a new CronJob exist from its creation, so increase() sees its first
+    // finished Job even when that Job finishes before the next scrape.
+    this.unsubscribe = options.store.watch('CronJob', (event) => {
+      if (event.type !== 'ADDED') return;
+      const { namespace = 'default', name } = event.object.metadata;
+      this.jobs.initialize({ namespace, name });
+    });
 
     const workers = this.workers;
     new Gauge({
@@ -83,7 +100,7 @@ export class CronmeshMetrics implements SchedulerMetrics {
     this.jobs.jobCreated(skewSeconds);
   }
 
-  jobFinished(cronJob: CronJobKey, outcome: JobOutcome, durationSeconds: number): void {
+  jobFinished(cronJob: CronJobKey, outcome: JobOutcome, durationSeconds: number | undefined): void {
     this.jobs.jobFinished(cronJob, outcome, durationSeconds);
   }
 
@@ -102,18 +119,32 @@ export class CronmeshMetrics implements SchedulerMetrics {
 
   /**
    * Rebuilds the gauges derived from stored CronJobs and Jobs, then renders every metric.
-   * Scrapes are serialised, because each one resets and refills the same gauges.
+   * Concurrent scrapes share one rebuild. When the store cannot be read, the CronJob and Job
+   * gauges are left out, cronmesh_metrics_refresh_failures_total counts it, and the process,
+   * queue and store metrics are still rendered, because they matter most in that moment.
    */
-  render(): Promise<string> {
-    const next = this.rendering.then(async () => {
-      await this.refreshFromStore();
-      return this.registry.metrics();
-    });
-    this.rendering = next.catch(() => undefined);
-    return next;
+  async render(): Promise<string> {
+    this.refreshing ??= this.refreshFromStore()
+      .catch((error: unknown) => {
+        this.options.logger?.warn({ err: error }, 'metrics refresh failed');
+        this.kubeState.reset();
+        this.refreshFailures.inc();
+      })
+      .finally(() => {
+        this.refreshing = undefined;
+      });
+    await this.refreshing;
+    return this.registry.metrics();
+  }
+
+  /** Stops following CronJob creations. */
+  close(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
   }
 
   private async refreshFromStore(): Promise<void> {
+    this.jobs.beginRetain();
     const cronJobs = await this.options.store.list<CronJob>('CronJob');
     const jobs = await this.options.store.list<Job>('Job');
     this.kubeState.reset();

@@ -13,25 +13,25 @@ export class WorkQueueMetrics {
     const registers = [registry];
     this.depth = new Gauge({
       name: 'workqueue_depth',
-      help: 'Current depth of workqueue',
+      help: 'Keys waiting in the work queue for a free reconcile slot.',
       labelNames: ['name'],
       registers,
     });
     this.adds = new Counter({
       name: 'workqueue_adds_total',
-      help: 'Total number of adds handled by workqueue',
+      help: 'Keys added to the work queue.',
       labelNames: ['name'],
       registers,
     });
     this.retries = new Counter({
       name: 'workqueue_retries_total',
-      help: 'Total number of retries handled by workqueue',
+      help: 'Keys queued again after a failed reconcile.',
       labelNames: ['name'],
       registers,
     });
     this.workDuration = new Histogram({
       name: 'workqueue_work_duration_seconds',
-      help: 'How long in seconds processing an item from workqueue takes.',
+      help: 'Seconds one reconcile of a work queue key took.',
       labelNames: ['name'],
       // client-go's buckets: 10 ns to 10 s in powers of ten.
       buckets: exponentialBuckets(1e-8, 10, 10),

@@ -8,10 +8,17 @@ export interface ReadinessCheck {
 
 /**
  * Registers `/healthz`, which returns `ok` while the process serves requests, and `/readyz`,
- * which runs every readiness check. Like the Kubernetes API server, a failed check gives 503 and
+ * which runs every readiness check, each bounded by `checkTimeoutMs`. Like the Kubernetes API server, a failed check gives 503 and
  * one `[+]name ok` or `[-]name failed: reason` line per check; `?verbose` lists them on success.
  */
-export function registerHealthRoutes(app: FastifyInstance, checks: ReadinessCheck[]): void {
+export function registerHealthRoutes(
+  app: FastifyInstance,
+  checks: ReadinessCheck[],
+  checkTimeoutMs = 1500,
+): void {
+  // Probes repeat every few seconds, so a failure is logged when the set of failed checks changes.
+  let lastFailures = '';
+
   app.get('/healthz', async (_request, reply) =>
     reply.type('text/plain; charset=utf-8').send('ok'),
   );
@@ -20,7 +27,7 @@ export function registerHealthRoutes(app: FastifyInstance, checks: ReadinessChec
     const results = await Promise.all(
       checks.map(async ({ name, check }) => {
         try {
-          await check();
+          await withTimeout(check(), checkTimeoutMs);
           return { name, line: `[+]${name} ok`, ok: true };
         } catch (error) {
           const reason = error instanceof Error ? error.message : String(error);
@@ -29,9 +36,15 @@ export function registerHealthRoutes(app: FastifyInstance, checks: ReadinessChec
       }),
     );
     const failed = results.filter((result) => !result.ok);
+    const failures = failed.map((result) => result.line).join('\n');
+    if (failures !== lastFailures) {
+      if (failures === '') request.log.info('readiness checks passing again');
+      else
+        request.log.warn({ checks: failed.map((result) => result.line) }, 'readiness check failed');
+      lastFailures = failures;
+    }
     reply.type('text/plain; charset=utf-8');
     if (failed.length > 0) {
-      request.log.warn({ checks: failed.map((result) => result.line) }, 'readiness check failed');
       const lines = results.map((result) => result.line);
       return reply.code(503).send(`${lines.join('\n')}\nreadyz check failed\n`);
     }
@@ -41,4 +54,17 @@ export function registerHealthRoutes(app: FastifyInstance, checks: ReadinessChec
     }
     return reply.send('ok');
   });
+}
+
+/** Rejects when `promise` has not settled within `timeoutMs`. */
+async function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Registry } from 'prom-client';
+import { JobMetrics } from '../../../src/server/metrics/job-metrics.js';
 import { CronmeshMetrics } from '../../../src/server/metrics/registry.js';
 import { FakeClock } from '../../../src/util/clock.js';
 import { newCronJob } from '../../controller/cronjob/fixtures.js';
@@ -73,8 +75,8 @@ describe('job metrics', () => {
       await storeCronJob(store, 'backup');
       metrics.attemptStarted({ namespace: 'ops', name: 'backup' }, 0.004);
       const series = parsePromText(await metrics.render());
-      const bounds = (name: string): string[] =>
-        [...seriesOf(series, name).keys()].map((key) => /le="([^"]+)"/.exec(key)?.[1] ?? '');
+      const bounds = (name: string, from = series): string[] =>
+        [...seriesOf(from, name).keys()].map((key) => /le="([^"]+)"/.exec(key)?.[1] ?? '');
       const seconds = ['1', '2', '4', '8', '16', '32', '64', '128', '256', '512', '+Inf'];
       assert.deepEqual(bounds('cronjob_schedule_delay_seconds_bucket'), seconds);
       assert.deepEqual(bounds('cronjob_schedule_delay_fine_seconds_bucket'), [
@@ -106,8 +108,8 @@ describe('job metrics', () => {
       metrics.jobCreated({ namespace: 'ops', name: 'backup' }, 1.5);
       const skew = parsePromText(await metrics.render());
       assert.deepEqual(
-        bounds('cronjob_controller_job_creation_skew_duration_seconds_bucket').length,
-        11,
+        bounds('cronjob_controller_job_creation_skew_duration_seconds_bucket', skew),
+        seconds,
       );
       assert.equal(
         skew.get('cronjob_controller_job_creation_skew_duration_seconds_bucket{le="1"}'),
@@ -148,6 +150,63 @@ describe('job metrics', () => {
         1,
       );
     });
+  });
+
+  it('keeps series that change during a scrape', async () => {
+    const registry = new Registry();
+    const jobs = new JobMetrics(registry);
+    const late = { namespace: 'ops', name: 'late' };
+    const key = 'cronjob_jobs_total{cronjob="late",namespace="ops",status="succeeded"}';
+
+    // The CronJob was created after the scrape listed CronJobs, and its Job finished at once.
+    jobs.beginRetain();
+    jobs.jobFinished(late, 'succeeded', 1);
+    await jobs.retain([]);
+    assert.equal(parsePromText(await registry.metrics()).get(key), 1);
+
+    // A later scrape that still does not list it removes it.
+    jobs.beginRetain();
+    await jobs.retain([]);
+    assert.equal(parsePromText(await registry.metrics()).get(key), undefined);
+  });
+
+  it('creates counters when a CronJob is added', async () => {
+    await withMetrics(async (metrics, store) => {
+      await storeCronJob(store, 'fresh');
+      const text = await metrics.registry.getSingleMetricAsString('cronjob_jobs_total');
+      const series = parsePromText(text);
+      assert.equal(
+        series.get('cronjob_jobs_total{cronjob="fresh",namespace="ops",status="succeeded"}'),
+        0,
+      );
+      assert.equal(
+        series.get('cronjob_jobs_total{cronjob="fresh",namespace="ops",status="failed"}'),
+        0,
+      );
+    });
+  });
+
+  it('renders process metrics when the store fails', async () => {
+    const temp = await openTempStore(new FakeClock(NOW));
+    const metrics = new CronmeshMetrics({
+      store: temp.store,
+      defaultDstPolicy: 'cron',
+      version: '0',
+    });
+    await storeCronJob(metrics.store, 'backup');
+    await temp.cleanup();
+
+    const series = parsePromText(await metrics.render());
+    assert.equal(series.get('cronmesh_metrics_refresh_failures_total'), 1);
+    assert.equal(
+      series.get(
+        'kube_cronjob_info{concurrency_policy="Allow",cronjob="backup",namespace="ops",schedule="0 * * * *",timezone="local"}',
+      ),
+      undefined,
+    );
+    assert.equal(series.get('cronmesh_build_info{version="0"}'), 1);
+    assert.equal(typeof series.get('process_cpu_seconds_total'), 'number');
+    metrics.close();
   });
 
   it('times store operations by name', async () => {

@@ -93,23 +93,29 @@ describe('metrics from the running scheduler', () => {
       prepareForCreate(scheduledJob(owner, 'nightly-bad', 'exit 4', scheduledAt, 1)),
       clock.now(),
     );
+    const wide = scheduledJob(owner, 'nightly-wide', 'exit 0', scheduledAt, 0);
+    wide.spec.parallelism = 2;
+    wide.spec.completions = 2;
+    await metrics.store.create(prepareForCreate(wide), clock.now());
 
     const id = 'cronjob="nightly",namespace="default"';
     const series = await waitFor(
-      'both Jobs counted as finished',
+      'all three Jobs counted as finished',
       async () => {
         const current = parsePromText(await metrics.render());
         const failed = current.get(`cronjob_jobs_total{${id},status="failed"}`);
-        return failed === 1 ? current : undefined;
+        const succeeded = current.get(`cronjob_jobs_total{${id},status="succeeded"}`);
+        return failed === 1 && succeeded === 2 ? current : undefined;
       },
       40_000,
     );
 
-    assert.equal(series.get(`cronjob_jobs_total{${id},status="succeeded"}`), 1);
+    assert.equal(series.get(`cronjob_jobs_total{${id},status="succeeded"}`), 2);
     assert.equal(series.get(`cronjob_jobs_total{${id},status="failed"}`), 1);
-    assert.equal(series.get(`cronjob_job_duration_seconds_count{${id}}`), 2);
-    // The retry of nightly-bad starts after its 10 s back-off and is not a first attempt.
-    assert.equal(series.get(`cronjob_schedule_delay_seconds_count{${id}}`), 2);
+    assert.equal(series.get(`cronjob_job_duration_seconds_count{${id}}`), 3);
+    // One sample per scheduled Job: neither the retry of nightly-bad, after its 10 s back-off,
+    // nor the second pod of nightly-wide counts.
+    assert.equal(series.get(`cronjob_schedule_delay_seconds_count{${id}}`), 3);
     assert.equal(
       series.get(
         'cronjob_schedule_delay_seconds_bucket{cronjob="nightly",le="64",namespace="default"}',
@@ -120,7 +126,7 @@ describe('metrics from the running scheduler', () => {
       series.get(
         'cronjob_schedule_delay_seconds_bucket{cronjob="nightly",le="128",namespace="default"}',
       ),
-      2,
+      3,
     );
     assert.equal(
       series.get(
