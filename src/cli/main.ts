@@ -88,7 +88,30 @@ function buildProgram(): Command {
       ).env('CRONMESH_STORE'),
     )
     .option('--listen <host:port>', 'address the API listens on', '127.0.0.1:8080')
-    .option('--worker-concurrency <n>', 'attempts the embedded worker runs at the same time', '4')
+    .option(
+      '--worker-concurrency <n>',
+      'attempts the embedded worker runs at the same time; 0 runs no embedded worker',
+      '4',
+    )
+    .option(
+      '--leader-elect <bool>',
+      'run the controllers only while holding the controller lease (default: true with --store, false with SQLite)',
+    )
+    .option(
+      '--leader-elect-lease-duration <duration>',
+      'how long standbys wait after the last renewal before taking the lease',
+      '15s',
+    )
+    .option(
+      '--leader-elect-renew-deadline <duration>',
+      'how long the leader retries a failed renewal before it stops leading',
+      '10s',
+    )
+    .option(
+      '--leader-elect-retry-period <duration>',
+      'time between lease acquisitions and renewals',
+      '2s',
+    )
     .option('--dst-policy <policy>', 'default DST policy of CronJobs: cron or kubernetes', 'cron')
     .option(
       '--log-level <level>',

@@ -5,8 +5,12 @@ import { CronJobController } from '../controller/cronjob/controller.js';
 import { StoreEventRecorder } from '../controller/events.js';
 import { GarbageCollector } from '../controller/garbage-collector.js';
 import { JobController } from '../controller/job/controller.js';
+import { LeaderElector } from '../controller/leader-election.js';
+import { LostWorkerSweeper } from '../controller/lost-workers.js';
 import { ProcessExecutor } from '../runtime/process.js';
 import type { DstPolicy } from '../schedule/index.js';
+import { FencedStore } from '../store/forwarding-store.js';
+import type { Fence } from '../store/lease.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
@@ -15,11 +19,19 @@ import { failLostAttempts } from './recovery.js';
 import type { Executor } from './worker.js';
 import { Worker } from './worker.js';
 
+export interface LeaderElectionSettings {
+  /** This replica's identity; defaults to a random one. */
+  identity?: string;
+  leaseDurationMs?: number;
+  renewDeadlineMs?: number;
+  retryPeriodMs?: number;
+}
+
 export interface SchedulerOptions {
   store: Store;
   clock: Clock;
   logger: Logger;
-  /** Attempts the embedded worker runs at the same time. */
+  /** Attempts the embedded worker runs at the same time; 0 runs no embedded worker. */
   workerConcurrency: number;
   dstPolicy?: DstPolicy;
   /** Runs attempts; defaults to local processes. */
@@ -27,25 +39,111 @@ export interface SchedulerOptions {
   logCapBytes?: number;
   pollIntervalMs?: number;
   metrics?: SchedulerMetrics;
+  /**
+   * Runs the controllers only while this replica holds the controller lease, for several
+   * replicas on one store. Without it the controllers run at once and attempts that an earlier
+   * process left running are failed first, which is right for one process on SQLite only.
+   */
+  leaderElection?: LeaderElectionSettings;
+  /** How often the leader looks for workers that stopped heartbeating. */
+  lostWorkerSweepIntervalMs?: number;
 }
 
 export interface SchedulerHandle {
-  readonly cronJobs: CronJobController;
-  readonly jobs: JobController;
-  readonly garbageCollector: GarbageCollector;
-  readonly worker: Worker;
+  /** The embedded worker, unless workerConcurrency is 0. */
+  readonly worker: Worker | undefined;
+  /** Whether this process runs the controllers now. */
+  isLeader(): boolean;
+  /** Resolves when the controllers have no ready or running reconcile; at once when not leading. */
+  controllersIdle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The controllers of one leadership; they are created anew each time, because they keep state. */
+interface Controllers {
+  idle(): Promise<void>;
   stop(): Promise<void>;
 }
 
 /**
- * Starts the controllers, the garbage collector and one embedded worker on `store`. Attempts
- * left running by an earlier process are failed first, so the Job controller retries them.
+ * Starts the controllers, the garbage collector and, unless workerConcurrency is 0, one embedded
+ * worker on `store`. With leader election, the controllers and the lost-worker sweeper run only
+ * while this replica leads, and all their writes carry the lease token.
  */
 export async function startScheduler(options: SchedulerOptions): Promise<SchedulerHandle> {
-  const { store, clock, logger, metrics } = options;
+  const { store, clock, logger } = options;
   const workerId = `worker-${randomUUID()}`;
-  await failLostAttempts(store, new Set([workerId]), clock.now(), logger);
 
+  let elector: LeaderElector | undefined;
+  let controllers: Controllers | undefined;
+  if (options.leaderElection === undefined) {
+    await failLostAttempts(store, new Set([workerId]), clock.now(), logger);
+    controllers = await startControllers(options, store, false);
+  } else {
+    const settings = options.leaderElection;
+    elector = new LeaderElector({
+      store,
+      clock,
+      logger,
+      identity: settings.identity ?? `replica-${randomUUID()}`,
+      leaseDurationMs: settings.leaseDurationMs,
+      renewDeadlineMs: settings.renewDeadlineMs,
+      retryPeriodMs: settings.retryPeriodMs,
+      onStartedLeading: async (fence: Fence) => {
+        controllers = await startControllers(options, new FencedStore(store, () => fence), true);
+      },
+      onStoppedLeading: async () => {
+        const running = controllers;
+        controllers = undefined;
+        await running?.stop();
+      },
+    });
+  }
+
+  let worker: Worker | undefined;
+  if (options.workerConcurrency > 0) {
+    worker = new Worker({
+      id: workerId,
+      store,
+      clock,
+      logger,
+      executor: options.executor ?? new ProcessExecutor({ clock }),
+      concurrency: options.workerConcurrency,
+      logCapBytes: options.logCapBytes,
+      pollIntervalMs: options.pollIntervalMs,
+      metrics: options.metrics,
+    });
+    worker.start();
+  }
+  await elector?.start();
+  logger.info({ worker: worker === undefined ? undefined : workerId }, 'scheduler started');
+
+  return {
+    worker,
+    isLeader: () => controllers !== undefined,
+    controllersIdle: async () => controllers?.idle(),
+    async stop() {
+      if (elector !== undefined) {
+        await elector.stop();
+      } else {
+        await controllers?.stop();
+      }
+      await worker?.stop();
+      logger.info({ worker: worker === undefined ? undefined : workerId }, 'scheduler stopped');
+    },
+  };
+}
+
+/**
+ * Starts the CronJob and Job controllers, the garbage collector and, for a leader among several
+ * processes, the lost-worker sweeper, all writing through `store`.
+ */
+async function startControllers(
+  options: SchedulerOptions,
+  store: Store,
+  sweepLostWorkers: boolean,
+): Promise<Controllers> {
+  const { clock, logger, metrics } = options;
   const createJob = async (job: Job, now: number): Promise<Job> =>
     store.create(prepareForCreate(job), now);
   const garbageCollector = new GarbageCollector({ store, clock, logger, metrics });
@@ -65,35 +163,29 @@ export async function startScheduler(options: SchedulerOptions): Promise<Schedul
     metrics,
     recorder: new StoreEventRecorder(store, clock, 'cronjob-controller', { logger }),
   });
-  const worker = new Worker({
-    id: workerId,
-    store,
-    clock,
-    logger,
-    executor: options.executor ?? new ProcessExecutor({ clock }),
-    concurrency: options.workerConcurrency,
-    logCapBytes: options.logCapBytes,
-    pollIntervalMs: options.pollIntervalMs,
-    metrics,
-  });
+  const sweeper = sweepLostWorkers
+    ? new LostWorkerSweeper({
+        store,
+        clock,
+        logger,
+        intervalMs: options.lostWorkerSweepIntervalMs,
+      })
+    : undefined;
 
   await garbageCollector.start();
   await jobs.start();
   await cronJobs.start();
-  worker.start();
-  logger.info({ worker: workerId }, 'scheduler started');
-
+  sweeper?.start();
   return {
-    cronJobs,
-    jobs,
-    garbageCollector,
-    worker,
+    async idle() {
+      await cronJobs.queue.idle();
+      await jobs.queue.idle();
+    },
     async stop() {
+      await sweeper?.stop();
       await cronJobs.stop();
-      await worker.stop();
       await jobs.stop();
       await garbageCollector.stop();
-      logger.info({ worker: workerId }, 'scheduler stopped');
     },
   };
 }

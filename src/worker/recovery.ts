@@ -1,19 +1,20 @@
 import type { Pod } from '../api/types.js';
+import { isAssignedAndUnfinished, lostAttempt } from '../controller/lost-workers.js';
 import { ConflictError, NotFoundError } from '../store/errors.js';
 import type { Store } from '../store/store.js';
 import type { Logger } from '../util/logger.js';
-import { toRfc3339 } from '../util/time.js';
 import { readProcessGroups } from './pod-status.js';
 
-export const WORKER_LOST_REASON = 'WorkerLost';
+export { WORKER_LOST_REASON } from '../controller/lost-workers.js';
 
 /**
  * Fails every attempt claimed by a worker other than `liveWorkerIds`: after a crash their
  * processes are gone from cronmesh's view. The Job controller then counts the failure and
  * retries per backoffLimit. Returns the attempts marked.
  *
- * NOTE: with one process on SQLite every earlier worker id is dead by definition. Several
- * workers on a shared store need heartbeats to tell a live worker from a lost one.
+ * This is the start-up recovery of a single `serve` on SQLite, where every earlier worker id is
+ * dead by definition. With several processes on one store, the leader's LostWorkerSweeper
+ * tells lost workers from live ones by their heartbeat leases instead.
  */
 export async function failLostAttempts(
   store: Store,
@@ -23,33 +24,16 @@ export async function failLostAttempts(
 ): Promise<Pod[]> {
   const marked: Pod[] = [];
   for (const pod of await store.list<Pod>('Pod')) {
-    const status = pod.status;
-    if (!status || status.phase === 'Succeeded' || status.phase === 'Failed') continue;
-    if (status.nodeName === undefined || liveWorkerIds.has(status.nodeName)) continue;
+    if (!isAssignedAndUnfinished(pod)) continue;
+    const worker = pod.status?.nodeName ?? '';
+    if (liveWorkerIds.has(worker)) continue;
 
-    const lost = structuredClone(pod);
-    const message = `worker ${status.nodeName} stopped while the attempt was running`;
-    lost.status = { ...status, phase: 'Failed', reason: WORKER_LOST_REASON, message };
-    for (const container of [
-      ...(lost.status.containerStatuses ?? []),
-      ...(lost.status.initContainerStatuses ?? []),
-    ]) {
-      if (container.state?.terminated) continue;
-      container.state = {
-        terminated: {
-          exitCode: 137,
-          reason: WORKER_LOST_REASON,
-          message,
-          finishedAt: toRfc3339(now),
-          ...(container.state?.running ? { startedAt: container.state.running.startedAt } : {}),
-        },
-      };
-    }
+    const lost = lostAttempt(pod, worker, now);
     killProcessGroups(lost, logger);
     try {
       marked.push(await store.update(lost));
       logger.warn(
-        { namespace: pod.metadata.namespace, pod: pod.metadata.name, worker: status.nodeName },
+        { namespace: pod.metadata.namespace, attempt: pod.metadata.name, worker },
         'attempt lost with its worker',
       );
     } catch (error) {

@@ -111,11 +111,34 @@ describe('cronmesh serve', () => {
     const workers = await runCli({ url: 'http://127.0.0.1:1' }, [
       'serve',
       '--worker-concurrency',
-      '0',
+      '-1',
     ]);
     assert.equal(
       workers.stderr,
-      'error: invalid --worker-concurrency value "0": expected an integer of at least 1\n',
+      'error: invalid --worker-concurrency value "-1": expected an integer of at least 0, where 0 runs no embedded worker\n',
+    );
+    const timing = await runCli({ url: 'http://127.0.0.1:1' }, [
+      'serve',
+      '--leader-elect',
+      'true',
+      '--leader-elect-renew-deadline',
+      '20s',
+    ]);
+    assert.equal(
+      timing.stderr,
+      'error: invalid leader election timing: --leader-elect-lease-duration (15s) must exceed ' +
+        '--leader-elect-renew-deadline (20s), which must exceed --leader-elect-retry-period (2s)\n',
+    );
+    const duration = await runCli({ url: 'http://127.0.0.1:1' }, [
+      'serve',
+      '--leader-elect',
+      'true',
+      '--leader-elect-retry-period',
+      'soon',
+    ]);
+    assert.equal(
+      duration.stderr,
+      'error: invalid --leader-elect-retry-period value "soon": expected a positive duration such as 15s, 500ms or 1m30s\n',
     );
   });
 });

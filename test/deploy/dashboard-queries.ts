@@ -174,3 +174,99 @@ export function readExportedNames(exposition: string): Set<string> {
   }
   return names;
 }
+
+/** A node of a parsed PromQL expression. */
+type SyntaxNode = ReturnType<typeof parser.parse>['topNode'];
+
+/** Aggregations that return at most one series per group of their `by` labels. */
+const oneSeriesPerGroup = new Set([
+  'Avg',
+  'Count',
+  'Group',
+  'Max',
+  'Min',
+  'Quantile',
+  'Stddev',
+  'Stdvar',
+  'Sum',
+]);
+
+/**
+ * Checks every `group_left` and `group_right` join of `expr` and returns one line per join whose
+ * "one" side may hold several series for one match group. That side must be an aggregation
+ * `by` nothing but the `on` labels and the labels the join copies. Otherwise two scrape targets
+ * that export the same series, such as two cronmesh replicas, make Prometheus fail the query
+ * with a many-to-many matching error. Returns an empty list when every join is safe.
+ */
+export function findAmbiguousJoins(expr: string): string[] {
+  const text = expr.replace(grafanaDurations, '5m');
+  const problems: string[] = [];
+  const cursor = parser.parse(text).cursor();
+  do {
+    const node = cursor.node;
+    if (node.name !== 'BinaryExpr') continue;
+    const problem = checkJoin(text, node);
+    if (problem !== undefined) problems.push(problem);
+  } while (cursor.next());
+  return problems;
+}
+
+/** Returns what makes the one side of the join `node` ambiguous, or undefined. */
+function checkJoin(text: string, node: SyntaxNode): string | undefined {
+  const matching = node.getChild('MatchingModifierClause');
+  if (matching === null) return undefined;
+  const groupLeft = matching.getChild('GroupLeft') !== null;
+  if (!groupLeft && matching.getChild('GroupRight') === null) return undefined;
+
+  const where = `join ${JSON.stringify(text.slice(matching.from, matching.to))}`;
+  if (matching.getChild('On') === null) {
+    return `${where}: uses ignoring, so its match labels are unknown`;
+  }
+  const [onLabels = [], copiedLabels = []] = matching
+    .getChildren('GroupingLabels')
+    .map((labels) => labelNamesOf(text, labels));
+
+  const oneSide = unwrapParentheses(groupLeft ? node.lastChild : node.firstChild);
+  const oneSideText = JSON.stringify(oneSide === null ? '' : text.slice(oneSide.from, oneSide.to));
+  const operator = oneSide?.getChild('AggregateOp')?.firstChild?.name;
+  const modifier = oneSide?.getChild('AggregateModifier') ?? null;
+  const byLabels = modifier?.getChild('By') == null ? null : modifier.getChild('GroupingLabels');
+  if (operator === undefined || !oneSeriesPerGroup.has(operator) || byLabels === null) {
+    return `${where}: the one side ${oneSideText} is no aggregation by labels`;
+  }
+
+  const allowed = new Set([...onLabels, ...copiedLabels]);
+  const extra = labelNamesOf(text, byLabels).filter((label) => !allowed.has(label));
+  if (extra.length > 0) return `${where}: the one side ${oneSideText} keeps ${extra.join(', ')}`;
+  return undefined;
+}
+
+/**
+ * Returns the number that the outermost `>` comparison of `expr` compares with, such as 60 in
+ * `time() - x > 60`, or undefined when `expr` is no such comparison.
+ */
+export function readGreaterThanThreshold(expr: string): number | undefined {
+  const top = unwrapParentheses(parser.parse(expr).topNode.firstChild);
+  if (top?.name !== 'BinaryExpr' || top.getChild('Gtr') === null) return undefined;
+  const right = top.lastChild;
+  if (right?.name !== 'NumberDurationLiteral') return undefined;
+  const value = Number(expr.slice(right.from, right.to));
+  return Number.isNaN(value) ? undefined : value;
+}
+
+function unwrapParentheses(node: SyntaxNode | null): SyntaxNode | null {
+  let current = node;
+  while (current?.name === 'ParenExpr') current = current.getChild('Expr');
+  return current;
+}
+
+/** Returns the label names inside a GroupingLabels node, quoted ones unquoted. */
+function labelNamesOf(text: string, labels: SyntaxNode): string[] {
+  const names: string[] = [];
+  for (let child = labels.firstChild; child !== null; child = child.nextSibling) {
+    const source = text.slice(child.from, child.to);
+    if (child.name === 'LabelName') names.push(source);
+    else if (child.name === 'QuotedLabelName') names.push(JSON.parse(source) as string);
+  }
+  return names;
+}

@@ -9,11 +9,18 @@ import type { Dashboard } from './dashboard-queries.js';
 import {
   checkDashboardQueries,
   collectDashboardQueries,
+  findAmbiguousJoins,
   flattenPanels,
   readExportedNames,
+  readGreaterThanThreshold,
   readQueryMetrics,
 } from './dashboard-queries.js';
-import { dashboardPath } from './manifest-files.js';
+import {
+  dashboardPath,
+  listManifestFiles,
+  readManifestFile,
+  validateManifests,
+} from './manifest-files.js';
 
 interface DashboardModel extends Dashboard {
   uid: string;
@@ -42,6 +49,24 @@ const prometheusSource = { type: 'prometheus', uid: '${datasource}' };
 
 async function readDashboard(): Promise<DashboardModel> {
   return JSON.parse(await readFile(dashboardPath, 'utf8')) as DashboardModel;
+}
+
+/** Returns the scrape intervals in seconds of the ServiceMonitor and PodMonitor endpoints. */
+async function readScrapeIntervals(): Promise<number[]> {
+  const documents = [];
+  for (const file of await listManifestFiles()) {
+    if (file.endsWith('monitor.yaml')) documents.push(...(await readManifestFile(file)));
+  }
+  const { serviceMonitors, podMonitors } = validateManifests(documents);
+  const endpoints = [
+    ...serviceMonitors.flatMap((monitor) => monitor.spec.endpoints ?? []),
+    ...podMonitors.flatMap((monitor) => monitor.spec.podMetricsEndpoints ?? []),
+  ];
+  return endpoints.map(({ interval }) => {
+    const match = /^(\d+)s$/.exec(interval ?? '');
+    if (match === null) throw new Error(`unexpected scrape interval ${String(interval)}`);
+    return Number(match[1]);
+  });
 }
 
 describe('Grafana dashboard', () => {
@@ -128,14 +153,25 @@ describe('Grafana dashboard', () => {
     }
   });
 
-  it('late CronJobs skip suspended ones', () => {
+  it('late threshold exceeds the scrape interval', async () => {
     const late = dashboard.panels.find((panel) => panel.title === 'Late CronJobs');
-    assert.deepEqual(
-      late?.targets?.map((target) => target.expr),
-      [
-        '(time() - kube_cronjob_next_schedule_time{job=~"$job", namespace=~"$namespace", cronjob=~"$cronjob"} > 0) unless on (namespace, cronjob) (kube_cronjob_spec_suspend{job=~"$job", namespace=~"$namespace", cronjob=~"$cronjob"} == 1)',
-      ],
+    const [target, ...others] = late?.targets ?? [];
+    assert.equal(others.length, 0, 'targets of Late CronJobs');
+    const threshold = readGreaterThanThreshold(target?.expr ?? '');
+    assert.notEqual(threshold, undefined, `threshold of ${target?.expr}`);
+
+    // Until the next scrape after a run, the old next schedule time is in the past, so a
+    // threshold within one interval would list every CronJob after each run.
+    const intervals = await readScrapeIntervals();
+    assert.deepEqual(intervals, [30, 30]);
+    for (const interval of intervals) assert.ok((threshold ?? 0) > interval, `${threshold} s`);
+  });
+
+  it('joins tolerate duplicate targets', () => {
+    const problems = collectDashboardQueries(dashboard).flatMap(({ where, expr }) =>
+      findAmbiguousJoins(expr).map((problem) => `${where}: ${problem}`),
     );
+    assert.deepEqual(problems, []);
   });
 });
 
@@ -159,6 +195,44 @@ describe('dashboard query checker', () => {
       names: [],
       errors: ['metric name matched by a pattern: "__name__=~\\"cronjob_.*\\""'],
     });
+  });
+
+  it('reports a join on a raw selector', () => {
+    const problems = findAmbiguousJoins(
+      'sum(a * on (ns, job_name) group_left (owner) kube_job_owner{owner_kind="CronJob"})',
+    );
+    assert.deepEqual(problems, [
+      'join "on (ns, job_name) group_left (owner)": the one side "kube_job_owner{owner_kind=\\"CronJob\\"}" is no aggregation by labels',
+    ]);
+  });
+
+  it('reports a join that keeps extra labels', () => {
+    const problems = findAmbiguousJoins(
+      '(max by (ns, job_name, instance) (b)) * on (ns, job_name) group_right (reason) a',
+    );
+    assert.deepEqual(problems, [
+      'join "on (ns, job_name) group_right (reason)": the one side "max by (ns, job_name, instance) (b)" keeps instance',
+    ]);
+  });
+
+  it('reports a join with ignoring', () => {
+    assert.deepEqual(findAmbiguousJoins('a * ignoring (x) group_left max by (y) (b)'), [
+      'join "ignoring (x) group_left": uses ignoring, so its match labels are unknown',
+    ]);
+  });
+
+  it('accepts aggregated joins', () => {
+    const expr =
+      'sum by (ns) (a * on (ns, job_name) group_left (owner) max by (ns, "job_name", owner) (rate(b[$__rate_interval]))) + on (ns) group_left sum by (ns) (c)';
+    assert.deepEqual(findAmbiguousJoins(expr), []);
+  });
+
+  it('reads the threshold of a comparison', () => {
+    assert.equal(readGreaterThanThreshold('time() - max by (x) (a) > 60'), 60);
+    assert.equal(readGreaterThanThreshold('(a > 2.5)'), 2.5);
+    assert.equal(readGreaterThanThreshold('a > b'), undefined);
+    assert.equal(readGreaterThanThreshold('a < 60'), undefined);
+    assert.equal(readGreaterThanThreshold('(a > 60) unless b'), undefined);
   });
 
   it('reports a metric that is not exported', () => {

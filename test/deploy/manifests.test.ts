@@ -198,13 +198,7 @@ describe('Kubernetes manifests', () => {
     assert.deepEqual(worker.spec?.template.metadata?.labels, workerLabels);
     assert.equal(container.image, onlyContainer(findDeployment(manifests(), serveName)).image);
     assert.deepEqual(container.command, ['cronmesh']);
-    assert.deepEqual(container.args, [
-      'worker',
-      '--store',
-      '$(CRONMESH_STORE)',
-      '--concurrency',
-      '4',
-    ]);
+    assert.deepEqual(container.args, ['worker', '--concurrency', '4']);
     assert.deepEqual(container.env, [
       {
         name: 'CRONMESH_STORE',
@@ -217,6 +211,24 @@ describe('Kubernetes manifests', () => {
       { name: 'tmp', emptyDir: { sizeLimit: '256Mi' } },
     ]);
     assert.deepEqual(container.volumeMounts, [{ name: 'tmp', mountPath: '/tmp' }]);
+  });
+
+  it('Secret values stay out of arguments', () => {
+    const checked: string[] = [];
+    for (const deployment of manifests().deployments) {
+      const container = onlyContainer(deployment);
+      const secretVariables = (container.env ?? [])
+        .filter((variable) => variable.valueFrom?.secretKeyRef !== undefined)
+        .map((variable) => variable.name);
+      const commandLine = [...(container.command ?? []), ...(container.args ?? [])];
+      for (const name of secretVariables) {
+        checked.push(`${deployment.metadata?.name} ${name}`);
+        // The kubelet expands $(NAME) in command and args, which the process list shows.
+        const references = commandLine.filter((arg) => arg.includes(`$(${name})`));
+        assert.deepEqual(references, [], `arguments of ${deployment.metadata?.name}`);
+      }
+    }
+    assert.deepEqual(checked, ['cronmesh-worker CRONMESH_STORE']);
   });
 
   for (const name of [serveName, workerName]) {

@@ -11,11 +11,12 @@ import {
 } from '../../store/open.js';
 import { parsePostgresUrl } from '../../store/postgres/url.js';
 import { SystemClock } from '../../util/clock.js';
-import type { SchedulerHandle } from '../../worker/host.js';
+import type { LeaderElectionSettings, SchedulerHandle } from '../../worker/host.js';
 import { startScheduler } from '../../worker/host.js';
 import { CronmeshMetrics } from '../../server/metrics/registry.js';
 import { ApiClient } from '../client.js';
 import type { CommandContext, Output } from '../context.js';
+import { parseDurationFlag } from '../duration.js';
 import { CliError } from '../errors.js';
 import { readPackageVersion } from '../version.js';
 import { describeListenError, warnIfNotLoopback } from '../listen-address.js';
@@ -38,6 +39,11 @@ export interface ServeOptions {
   filename: string[];
   logLevel: string;
   logFormat: string;
+  /** `true`, `false`, or undefined for the default: on with PostgreSQL, off with SQLite. */
+  leaderElect?: string;
+  leaderElectLeaseDuration?: string;
+  leaderElectRenewDeadline?: string;
+  leaderElectRetryPeriod?: string;
 }
 
 interface ServeSettings {
@@ -50,6 +56,8 @@ interface ServeSettings {
   port: number;
   workerConcurrency: number;
   dstPolicy: DstPolicy;
+  /** Leader election timing, or undefined to run the controllers without a lease. */
+  leaderElection: LeaderElectionSettings | undefined;
 }
 
 /** Checks the flags of `serve` and returns them typed. Throws CliError naming a bad value. */
@@ -64,9 +72,10 @@ export function parseServeOptions(options: ServeOptions): ServeSettings {
   const host = (match[1] ?? '').replace(/^\[(.*)\]$/, '$1');
 
   const workerConcurrency = Number(options.workerConcurrency);
-  if (!Number.isInteger(workerConcurrency) || workerConcurrency < 1) {
+  if (!Number.isInteger(workerConcurrency) || workerConcurrency < 0) {
     throw new CliError(
-      `invalid --worker-concurrency value ${JSON.stringify(options.workerConcurrency)}: expected an integer of at least 1`,
+      `invalid --worker-concurrency value ${JSON.stringify(options.workerConcurrency)}: ` +
+        'expected an integer of at least 0, where 0 runs no embedded worker',
     );
   }
   if (!isDstPolicy(options.dstPolicy)) {
@@ -74,14 +83,51 @@ export function parseServeOptions(options: ServeOptions): ServeSettings {
       `invalid --dst-policy value ${JSON.stringify(options.dstPolicy)}: expected cron or kubernetes`,
     );
   }
+  const store = parseStoreOption(options);
   return {
     dataDir: options.dataDir,
-    ...parseStoreOption(options),
+    ...store,
     host,
     port,
     workerConcurrency,
     dstPolicy: options.dstPolicy,
+    leaderElection: parseLeaderElection(options, 'url' in store.store),
   };
+}
+
+/**
+ * Reads the leader election flags. Election is on by default with PostgreSQL, where several
+ * replicas may share the store, and off with SQLite, where one process owns the file.
+ */
+function parseLeaderElection(
+  options: ServeOptions,
+  sharedStore: boolean,
+): LeaderElectionSettings | undefined {
+  const flag = options.leaderElect;
+  if (flag !== undefined && flag !== 'true' && flag !== 'false') {
+    throw new CliError(
+      `invalid --leader-elect value ${JSON.stringify(flag)}: expected true or false`,
+    );
+  }
+  if (flag === 'false' || (flag === undefined && !sharedStore)) return undefined;
+  const {
+    leaderElectLeaseDuration: lease = '15s',
+    leaderElectRenewDeadline: renew = '10s',
+    leaderElectRetryPeriod: retry = '2s',
+  } = options;
+  const settings = {
+    leaseDurationMs: parseDurationFlag('--leader-elect-lease-duration', lease),
+    renewDeadlineMs: parseDurationFlag('--leader-elect-renew-deadline', renew),
+    retryPeriodMs: parseDurationFlag('--leader-elect-retry-period', retry),
+  };
+  const { leaseDurationMs, renewDeadlineMs, retryPeriodMs } = settings;
+  if (!(leaseDurationMs > renewDeadlineMs && renewDeadlineMs > retryPeriodMs)) {
+    throw new CliError(
+      `invalid leader election timing: --leader-elect-lease-duration (${lease}) must exceed ` +
+        `--leader-elect-renew-deadline (${renew}), which must exceed --leader-elect-retry-period (${retry})`,
+    );
+  }
+  return settings;
 }
 
 /**
@@ -139,6 +185,7 @@ export async function runServe(options: ServeOptions, out: Output): Promise<numb
   });
   const store = metrics.store;
   let scheduler: SchedulerHandle | undefined;
+  let stopping = false;
   const app = createServer({
     store,
     clock,
@@ -148,14 +195,17 @@ export async function runServe(options: ServeOptions, out: Output): Promise<numb
       {
         name: 'controllers',
         check: () =>
-          scheduler === undefined
-            ? Promise.reject(new Error('the controllers have not started yet'))
-            : Promise.resolve(),
+          stopping
+            ? Promise.reject(new Error('cronmesh is stopping'))
+            : scheduler === undefined
+              ? Promise.reject(new Error('the controllers have not started yet'))
+              : Promise.resolve(),
       },
     ],
   });
 
   const stop = async (): Promise<void> => {
+    stopping = true;
     const running = scheduler;
     scheduler = undefined;
     await running?.stop();
@@ -181,8 +231,9 @@ export async function runServe(options: ServeOptions, out: Output): Promise<numb
       metrics,
       workerConcurrency: settings.workerConcurrency,
       dstPolicy: settings.dstPolicy,
+      leaderElection: settings.leaderElection,
     });
-    metrics.trackWorker(started.worker);
+    if (started.worker !== undefined) metrics.trackWorker(started.worker);
     scheduler = started;
 
     if (manifests.resources.length > 0) {
