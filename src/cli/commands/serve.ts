@@ -10,12 +10,12 @@ import {
   redactPassword,
 } from '../../store/open.js';
 import { parsePostgresUrl } from '../../store/postgres/url.js';
-import { SystemClock } from '../../util/clock.js';
 import type { LeaderElectionSettings, SchedulerHandle } from '../../worker/host.js';
 import { startScheduler } from '../../worker/host.js';
 import { CronmeshMetrics } from '../../server/metrics/registry.js';
 import { ApiClient } from '../client.js';
 import type { CommandContext, Output } from '../context.js';
+import { clockFromEnvironment } from '../clock.js';
 import { parseDurationFlag } from '../duration.js';
 import { CliError } from '../errors.js';
 import { readPackageVersion } from '../version.js';
@@ -175,7 +175,7 @@ export async function runServe(options: ServeOptions, out: Output): Promise<numb
   }
 
   const logger = createLogger(options.logLevel, options.logFormat);
-  const clock = new SystemClock();
+  const clock = clockFromEnvironment();
   const rawStore = await openStore({ ...settings.store, clock });
   const metrics = new CronmeshMetrics({
     store: rawStore,
