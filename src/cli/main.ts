@@ -9,6 +9,7 @@ import { runGet } from './commands/get.js';
 import { runLogs } from './commands/logs.js';
 import { runServe } from './commands/serve.js';
 import { runSetSuspend } from './commands/suspend.js';
+import { runWorker } from './commands/worker.js';
 import type { CommandContext, Output } from './context.js';
 import { CliError, formatError } from './errors.js';
 import { readManifestSources, readStdinText } from './manifest-files.js';
@@ -131,6 +132,46 @@ function buildProgram(): Command {
           { ...options, storeFromEnvironment: command.getOptionValueSource('store') === 'env' },
           output,
         ),
+      ),
+    );
+
+  program
+    .command('worker')
+    .description(
+      'Claim Job attempts from the PostgreSQL store that cronmesh serve uses, and run them',
+    )
+    .addOption(
+      new Option(
+        '--store <url>',
+        'PostgreSQL store shared with cronmesh serve: ' +
+          'postgres://USER[:PASSWORD]@HOST:PORT/DATABASE?schema=NAME (schema defaults to public)',
+      ).env('CRONMESH_STORE'),
+    )
+    .option('--concurrency <n>', 'attempts this worker runs at the same time', '4')
+    .option(
+      '--labels <key=value,...>',
+      "the worker's labels; it runs only attempts whose nodeSelector they satisfy",
+      '',
+    )
+    .option('--listen <host:port>', 'address of /healthz, /readyz and /metrics', '127.0.0.1:9090')
+    .option(
+      '--lease-duration <duration>',
+      'how long after its last heartbeat the worker counts as alive; then its attempts fail',
+      '40s',
+    )
+    .option('--heartbeat-interval <duration>', 'time between heartbeats', '10s')
+    .option(
+      '--log-level <level>',
+      'log level: trace, debug, info, warn, error, fatal or silent',
+      'info',
+    )
+    .option('--log-format <format>', 'log format: json (one object per line) or pretty', 'json')
+    .action(
+      action((options: Parameters<typeof runWorker>[0], command: Command) =>
+        runWorker({
+          ...options,
+          storeFromEnvironment: command.getOptionValueSource('store') === 'env',
+        }),
       ),
     );
 

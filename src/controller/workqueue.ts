@@ -129,6 +129,9 @@ export class WorkQueue {
     this.delayed.clear();
     this.ready.length = 0;
     this.readySet.clear();
+    // A running key marked dirty would be queued again when it finishes and never run, so
+    // idle() would wait forever.
+    this.dirty.clear();
     this.observer?.depthChanged(0);
     await this.idle();
   }

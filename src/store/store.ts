@@ -118,8 +118,9 @@ export interface Store {
   releaseLease(name: string, holder: string, token: number): Promise<void>;
 
   /**
-   * Revokes lease `name` if its token is still `token`: clears the holder and increments the
-   * token, so the old holder's fenced writes fail. Returns whether it was revoked.
+   * Revokes lease `name` if its token is still `token` and it has expired: clears the holder and
+   * increments the token, so the old holder's fenced writes fail. A holder that renewed in the
+   * meantime keeps its lease. Returns whether it was revoked.
    */
   revokeLease(name: string, token: number, options?: WriteOptions): Promise<boolean>;
 

@@ -1,21 +1,21 @@
-import { PROCESS_GROUPS_ANNOTATION, STOP_REASON_ANNOTATION } from '../api/annotations.js';
+import { STOP_REASON_ANNOTATION } from '../api/annotations.js';
 import type { Pod } from '../api/types.js';
-import { InvalidAttemptSpecError } from '../runtime/errors.js';
-import type { AttemptHooks, AttemptResult, AttemptSpec } from '../runtime/types.js';
-import { ConflictError, NotFoundError } from '../store/errors.js';
+import { WORKER_LOST_REASON } from '../controller/lost-workers.js';
+import { isClaimable } from '../store/claim.js';
+import type { Fence } from '../store/lease.js';
+import { FencedError } from '../store/lease.js';
 import type { Store, WatchEvent } from '../store/store.js';
 import type { Clock, Timer } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { SchedulerMetrics } from '../util/metrics.js';
-import { toRfc3339 } from '../util/time.js';
-import { ContainerConfigError, resolveContainer } from './environment.js';
-import { containerStatus, readProcessGroups, terminatedState } from './pod-status.js';
-import { scheduledRunOf } from './schedule-delay.js';
+import { AbandonedAttempts } from './abandoned-attempts.js';
+import type { Executor } from './attempt-run.js';
+import { DEFAULT_LOG_CAP_BYTES, describeRunError, runAttempt } from './attempt-run.js';
+import { Heartbeat } from './heartbeat.js';
+import { RunningAttempt } from './running-attempt.js';
 
-/** Runs one attempt; ProcessExecutor from runtime/ is the implementation. */
-export interface Executor {
-  run(spec: AttemptSpec, hooks: AttemptHooks, signal?: AbortSignal): Promise<AttemptResult>;
-}
+export { DEFAULT_LOG_CAP_BYTES } from './attempt-run.js';
+export type { Executor } from './attempt-run.js';
 
 export interface WorkerOptions {
   id: string;
@@ -30,16 +30,17 @@ export interface WorkerOptions {
   /** How often unclaimed attempts are looked for besides watch events, in milliseconds. */
   pollIntervalMs?: number;
   metrics?: SchedulerMetrics;
+  /**
+   * The worker's labels. It claims only attempts whose `spec.nodeSelector` they satisfy, as a
+   * Kubernetes node with these labels would. Defaults to none, which matches attempts without
+   * a nodeSelector.
+   */
+  labels?: Record<string, string>;
+  /** How long the worker's lease stays valid after a renewal; defaults to 40 s. */
+  leaseDurationMs?: number;
+  /** Time between renewals of the worker's lease; defaults to 10 s. */
+  heartbeatIntervalMs?: number;
 }
-
-interface Running {
-  abort: AbortController;
-  /** Serializes this attempt's store writes so they land in order. */
-  writes: Promise<void>;
-  done: Promise<void>;
-}
-
-export const DEFAULT_LOG_CAP_BYTES = 4 * 1024 * 1024;
 
 /**
  * Pod reason of an attempt that failed before any process started, for example because the
@@ -48,17 +49,63 @@ export const DEFAULT_LOG_CAP_BYTES = 4 * 1024 * 1024;
 export const START_ERROR_REASON = 'StartError';
 
 /**
- * Claims pending attempts (Pods with no node), runs them through the executor, stores their
- * output, and writes their phase and container states back, as kubelet does for Pods.
+ * Claims pending attempts (Pods with no node) whose nodeSelector its labels satisfy, runs them
+ * through the executor, stores their output, and writes their phase and container states back,
+ * as kubelet does for Pods. It heartbeats through its lease `worker/<id>`, and every claim and
+ * status write carries that lease's fence. Once the cluster has declared the worker lost, the
+ * store rejects those writes, and the worker stops the attempts it runs before it claims more.
  */
 export class Worker {
-  private readonly running = new Map<string, Running>();
+  private readonly running = new Map<string, RunningAttempt>();
+  private readonly labels: Record<string, string>;
+  private readonly heartbeat: Heartbeat;
+  private readonly abandoned: AbandonedAttempts;
+  /** Tokens of the registrations the cluster revoked. Attempts claimed under them are stopped. */
+  private readonly lostTokens = new Set<number>();
   private unsubscribe: (() => void) | undefined;
   private pollTimer: Timer | undefined;
   private stopped = false;
   private claiming: Promise<void> = Promise.resolve();
+  /** Whether a claim pass is queued and has not started yet, so later requests join it. */
+  private claimQueued = false;
+  /**
+   * Stop reasons by pod uid, collected while a claim is in flight, because a claimed attempt
+   * that was stopped or deleted before the worker knew about it must never start.
+   */
+  private stopsDuringClaim: Map<string, string> | undefined;
 
-  constructor(private readonly options: WorkerOptions) {}
+  constructor(private readonly options: WorkerOptions) {
+    if (!Number.isInteger(options.concurrency) || options.concurrency < 0) {
+      throw new RangeError(
+        `invalid worker concurrency ${options.concurrency}: expected an integer of at least 0`,
+      );
+    }
+    this.labels = { ...options.labels };
+    this.heartbeat = new Heartbeat({
+      store: options.store,
+      clock: options.clock,
+      logger: options.logger,
+      holder: options.id,
+      leaseDurationMs: options.leaseDurationMs,
+      intervalMs: options.heartbeatIntervalMs,
+      onLost: (lost) => this.onLeaseLost(lost),
+      onRegistered: () => {
+        this.abandoned.markSoon();
+        this.claimSoon();
+      },
+    });
+    this.abandoned = new AbandonedAttempts({
+      store: options.store,
+      clock: options.clock,
+      logger: options.logger,
+      worker: options.id,
+      fence: () => this.heartbeat.fence,
+    });
+  }
+
+  get id(): string {
+    return this.options.id;
+  }
 
   /** Attempts running now. */
   get busy(): number {
@@ -70,21 +117,45 @@ export class Worker {
     return this.options.concurrency;
   }
 
+  /**
+   * The fence of the worker's lease while it is registered and renewing, else undefined. The
+   * worker claims only while this is set.
+   */
+  get lease(): Fence | undefined {
+    return this.heartbeat.fence;
+  }
+
+  /** Registers the worker's lease, then claims attempts as they appear. */
   start(): void {
     this.unsubscribe = this.options.store.watch('Pod', (event) => this.onEvent(event));
+    this.heartbeat.start();
     this.schedulePoll(0);
   }
 
-  /** Stops claiming, stops running attempts, and waits for them to finish. */
+  /**
+   * Stops claiming, stops running attempts, waits for them to finish, and then releases the
+   * lease, so the attempts' last status writes still pass the fence.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     this.unsubscribe?.();
     this.pollTimer?.cancel();
     for (const entry of this.running.values()) entry.abort.abort('WorkerStopped');
-    // A claim pass in flight launches the attempts it has claimed (already aborted above), so
-    // the running attempts are awaited only after it ended.
+    // A claim pass in flight launches the attempts it has claimed (aborted there, because
+    // `stopped` is set), so the running attempts are awaited only after it ended.
     await this.claiming;
     await Promise.allSettled([...this.running.values()].map((entry) => entry.done));
+    await this.abandoned.idle();
+    await this.heartbeat.stop();
+  }
+
+  /**
+   * Resolves when the heartbeats started so far, and the status writes of lost attempts they
+   * caused, have finished. Tests on a FakeClock await it after moving the clock.
+   */
+  async heartbeatIdle(): Promise<void> {
+    await this.heartbeat.idle();
+    await this.abandoned.idle();
   }
 
   /** Resolves when the attempts running now have finished and their results are stored. */
@@ -97,82 +168,124 @@ export class Worker {
     const pod = event.object;
     const key = keyOf(pod);
     const running = this.running.get(key);
+    const stopping = event.type === 'DELETED' || pod.metadata.deletionTimestamp !== undefined;
+    const reason = pod.metadata.annotations?.[STOP_REASON_ANNOTATION] ?? 'Terminated';
     if (running) {
-      if (event.type === 'DELETED' || pod.metadata.deletionTimestamp !== undefined) {
-        running.abort.abort(pod.metadata.annotations?.[STOP_REASON_ANNOTATION] ?? 'Terminated');
-      }
+      if (stopping) running.abort.abort(reason);
       return;
     }
-    if (event.type !== 'DELETED' && isClaimable(pod)) this.claimSoon();
+    if (stopping && this.stopsDuringClaim !== undefined && pod.metadata.uid !== undefined) {
+      this.stopsDuringClaim.set(pod.metadata.uid, reason);
+    }
+    if (event.type !== 'DELETED' && isClaimable(pod, this.labels)) this.claimSoon();
   }
 
   private schedulePoll(delayMs: number): void {
     if (this.stopped) return;
     this.pollTimer = this.options.clock.setTimer(delayMs, () => {
       this.claimSoon();
+      if (this.abandoned.size > 0) this.abandoned.markSoon();
       this.schedulePoll(this.options.pollIntervalMs ?? 5000);
     });
   }
 
-  /** Queues one claim pass; passes never overlap. */
+  /** Queues one claim pass unless one is queued already; passes never overlap. */
   private claimSoon(): void {
+    if (this.claimQueued) return;
+    this.claimQueued = true;
     this.claiming = this.claiming
-      .then(() => this.claimPending())
-      .catch((error: unknown) =>
-        this.options.logger.error({ worker: this.options.id, err: error }, 'claim failed'),
-      );
+      .then(() => {
+        this.claimQueued = false;
+        return this.claimPending();
+      })
+      .catch((error: unknown) => {
+        const fields = { worker: this.options.id, err: error };
+        if (!(error instanceof FencedError)) {
+          this.options.logger.error(fields, 'claim failed');
+          return;
+        }
+        // The lease was revoked after the last beat. A beat now finds that out and registers again.
+        this.options.logger.warn(fields, 'claim fenced');
+        void this.heartbeat.beatNow();
+      });
   }
 
+  /** Claims as many attempts as there are free slots, in one store call, and starts them. */
   private async claimPending(): Promise<void> {
     if (this.stopped) return;
     const free = this.options.concurrency - this.running.size;
-    if (free <= 0) return;
-    const pods = await this.options.store.list<Pod>('Pod');
-    let claimed = 0;
-    for (const pod of pods) {
-      if (claimed >= free || this.stopped) break;
-      const key = keyOf(pod);
-      if (!isClaimable(pod) || this.running.has(key)) continue;
-      const now = this.options.clock.now();
-      const claim = structuredClone(pod);
-      claim.status = {
-        ...claim.status,
-        phase: 'Running',
-        nodeName: this.options.id,
-        startTime: toRfc3339(now),
-      };
-      // The entry is registered before the claim is written, so a stop or delete that lands
-      // while the write returns already reaches onEvent and aborts the attempt.
-      const entry: Running = {
-        abort: new AbortController(),
-        writes: Promise.resolve(),
-        done: Promise.resolve(),
-      };
-      this.running.set(key, entry);
-      let stored: Pod;
-      try {
-        stored = await this.options.store.update(claim);
-      } catch (error) {
-        this.running.delete(key);
-        // Another worker or the Job controller changed the pod first.
-        if (error instanceof ConflictError || error instanceof NotFoundError) continue;
-        throw error;
-      }
-      claimed++;
-      this.launch(stored, entry);
+    const fence = this.heartbeat.fence;
+    if (free <= 0 || fence === undefined) return;
+
+    this.stopsDuringClaim = new Map();
+    let claimed: Pod[];
+    let stops: Map<string, string>;
+    try {
+      claimed = await this.options.store.claimPods({
+        worker: this.options.id,
+        labels: this.labels,
+        limit: free,
+        now: this.options.clock.now(),
+        fence,
+      });
+    } finally {
+      stops = this.stopsDuringClaim;
+      this.stopsDuringClaim = undefined;
+    }
+
+    for (const pod of claimed) {
+      const entry = new RunningAttempt(pod, fence, {
+        store: this.options.store,
+        logger: this.options.logger,
+        worker: this.options.id,
+        // A fenced write means the lease was revoked, so a beat now finds that out and stops the attempt.
+        onFenced: () => void this.heartbeat.beatNow(),
+      });
+      this.running.set(keyOf(pod), entry);
+      const stopReason = stops.get(pod.metadata.uid ?? '');
+      if (stopReason !== undefined) entry.abort.abort(stopReason);
+      else if (this.stopped) entry.abort.abort('WorkerStopped');
+      this.launch(entry);
+      // The lease was lost while the claim ran, so the attempt belongs to a dead registration.
+      if (this.lostTokens.has(fence.token)) this.abandon(entry);
     }
   }
 
-  private launch(pod: Pod, entry: Running): void {
+  /**
+   * Stops every attempt claimed under the lost registration and drops their pending status
+   * writes, which the store would reject anyway. Their pods are marked Failed once they stopped.
+   */
+  private onLeaseLost(lost: Fence): void {
+    this.lostTokens.add(lost.token);
+    for (const entry of this.running.values()) {
+      if (entry.fence.token === lost.token) this.abandon(entry);
+    }
+  }
+
+  private abandon(entry: RunningAttempt): void {
+    entry.stopWriting();
+    entry.abort.abort(WORKER_LOST_REASON);
+    void entry.done.then(() => this.abandoned.add(entry.pod));
+  }
+
+  private launch(entry: RunningAttempt): void {
+    const pod = entry.pod;
     const key = keyOf(pod);
-    const ids = attemptIds(pod, this.options.id);
+    const ids = entry.ids;
     this.options.logger.info(ids, 'attempt started');
-    entry.done = this.runAttempt(pod, entry)
+    entry.done = runAttempt(entry, {
+      store: this.options.store,
+      clock: this.options.clock,
+      executor: this.options.executor,
+      logger: this.options.logger,
+      metrics: this.options.metrics,
+      logCapBytes: this.options.logCapBytes ?? DEFAULT_LOG_CAP_BYTES,
+    })
       .catch(async (error: unknown) => {
         const detail = describeRunError(error);
         this.options.logger.error({ ...ids, error: detail }, 'attempt failed to run');
         // Without this the pod would stay Running under a live worker, and its Job would hang.
-        this.writeStatus(pod, entry, (current) => {
+        entry.writeStatus((current) => {
           current.status = {
             ...current.status,
             phase: 'Failed',
@@ -180,7 +293,7 @@ export class Worker {
             message: `the attempt could not start: ${detail}`,
           };
         });
-        await entry.writes;
+        await entry.flush();
       })
       .then(() => this.deleteLogsOfDeletedPod(pod))
       .catch((error: unknown) =>
@@ -190,18 +303,6 @@ export class Worker {
         this.running.delete(key);
         this.claimSoon();
       });
-  }
-
-  /** Queues a status write of the attempt behind its earlier writes, so they land in order. */
-  private writeStatus(pod: Pod, entry: Running, mutate: (current: Pod) => void): void {
-    entry.writes = entry.writes
-      .then(() => this.updatePod(pod, mutate))
-      .catch((error: unknown) =>
-        this.options.logger.error(
-          { ...attemptIds(pod, this.options.id), err: error },
-          'attempt status write failed',
-        ),
-      );
   }
 
   /**
@@ -214,181 +315,6 @@ export class Worker {
     const current = await this.options.store.find<Pod>('Pod', namespace, pod.metadata.name);
     if (current === undefined) await this.options.store.deleteLogs(namespace, pod.metadata.name);
   }
-
-  private async runAttempt(pod: Pod, entry: Running): Promise<void> {
-    const { store, clock } = this.options;
-    const namespace = pod.metadata.namespace ?? 'default';
-    const ids = attemptIds(pod, this.options.id);
-    const write = (mutate: (current: Pod) => void): void => this.writeStatus(pod, entry, mutate);
-
-    let spec: AttemptSpec;
-    try {
-      spec = await this.buildSpec(pod);
-    } catch (error) {
-      if (!(error instanceof ContainerConfigError)) throw error;
-      write((current) => {
-        current.status = {
-          ...current.status,
-          phase: 'Failed',
-          reason: error.code,
-          message: error.message,
-        };
-      });
-      await entry.writes;
-      const fields = { ...ids, phase: 'Failed', reason: error.code, err: error };
-      this.options.logger.warn(fields, 'attempt failed');
-      return;
-    }
-
-    const observeDelay = this.scheduleDelayObserver(pod);
-    const result = await this.options.executor.run(
-      spec,
-      {
-        now: () => clock.now(),
-        onOutput: (container, stream, chunk) => {
-          const time = clock.now();
-          entry.writes = entry.writes
-            .then(() =>
-              store.appendLog(
-                { namespace, pod: pod.metadata.name, container },
-                stream,
-                chunk,
-                time,
-              ),
-            )
-            .catch((error: unknown) =>
-              this.options.logger.error({ ...ids, err: error }, 'log write failed'),
-            );
-        },
-        onContainerStart: (container, startedAt, pid) => {
-          observeDelay(startedAt);
-          write((current) => {
-            const status = containerStatus(current, container);
-            status.state = { running: { startedAt: toRfc3339(startedAt) } };
-            const groups = readProcessGroups(current);
-            groups[container] = pid;
-            current.metadata.annotations = {
-              ...current.metadata.annotations,
-              [PROCESS_GROUPS_ANNOTATION]: JSON.stringify(groups),
-            };
-          });
-        },
-        onContainerExit: (container, run) =>
-          write((current) => {
-            const status = containerStatus(current, container);
-            status.state = terminatedState(run);
-          }),
-        onContainerRestart: (container, restarts) =>
-          write((current) => {
-            const status = containerStatus(current, container);
-            status.lastState = status.state;
-            status.restartCount = restarts;
-            status.state = { waiting: { reason: 'CrashLoopBackOff' } };
-          }),
-      },
-      entry.abort.signal,
-    );
-
-    write((current) => {
-      const status = { ...current.status, phase: result.phase };
-      if (result.reason !== undefined) status.reason = result.reason;
-      if (result.message !== undefined) status.message = result.message;
-      current.status = status;
-      for (const run of [...result.initContainers, ...result.containers]) {
-        containerStatus(current, run.name).state = terminatedState(run);
-      }
-    });
-    await entry.writes;
-    const outcome = { ...ids, phase: result.phase, reason: result.reason };
-    if (result.phase === 'Failed') this.options.logger.warn(outcome, 'attempt failed');
-    else this.options.logger.info(outcome, 'attempt succeeded');
-  }
-
-  /**
-   * Returns the function that reports the schedule delay at the attempt's first process start,
-   * once, or a no-op when the attempt is not the first of a CronJob's Job.
-   */
-  private scheduleDelayObserver(pod: Pod): (startedAt: number) => void {
-    const metrics = this.options.metrics;
-    if (metrics === undefined) return () => undefined;
-    const run = scheduledRunOf(pod);
-    if (run === undefined) return () => undefined;
-    let observed = false;
-    return (startedAt) => {
-      if (observed) return;
-      observed = true;
-      metrics.attemptStarted(run.cronJob, Math.max(0, startedAt - run.scheduledAt) / 1000);
-    };
-  }
-
-  private async buildSpec(pod: Pod): Promise<AttemptSpec> {
-    const { store } = this.options;
-    const initContainers = [];
-    for (const container of pod.spec.initContainers ?? []) {
-      initContainers.push(await resolveContainer(pod, container, store));
-    }
-    const containers = [];
-    for (const container of pod.spec.containers) {
-      containers.push(await resolveContainer(pod, container, store));
-    }
-    const spec: AttemptSpec = {
-      initContainers,
-      containers,
-      restartPolicy: pod.spec.restartPolicy === 'OnFailure' ? 'OnFailure' : 'Never',
-      logCapBytes: this.options.logCapBytes ?? DEFAULT_LOG_CAP_BYTES,
-    };
-    if (pod.spec.terminationGracePeriodSeconds !== undefined) {
-      spec.terminationGracePeriodSeconds = pod.spec.terminationGracePeriodSeconds;
-    }
-    return spec;
-  }
-
-  /** Re-reads the pod, applies `mutate` and writes it, retrying when another writer raced. */
-  private async updatePod(pod: Pod, mutate: (current: Pod) => void): Promise<void> {
-    const namespace = pod.metadata.namespace ?? 'default';
-    for (let attempt = 0; attempt < 10; attempt++) {
-      const current = await this.options.store.find<Pod>('Pod', namespace, pod.metadata.name);
-      if (!current || current.metadata.uid !== pod.metadata.uid) return;
-      mutate(current);
-      try {
-        await this.options.store.update(current);
-        return;
-      } catch (error) {
-        if (!(error instanceof ConflictError)) throw error;
-      }
-    }
-    throw new Error(`pod ${namespace}/${pod.metadata.name}: status write kept conflicting`);
-  }
-}
-
-/**
- * Describes why an attempt could not run. An InvalidAttemptSpecError names only the field,
- * because its message contains the value, which may come from a Secret.
- */
-function describeRunError(error: unknown): string {
-  if (error instanceof InvalidAttemptSpecError) {
-    return `invalid attempt spec field ${error.field}`;
-  }
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** Returns the ids of an attempt's log lines: its namespace, Job, name and worker. */
-function attemptIds(pod: Pod, worker: string): Record<string, string | undefined> {
-  const owner = pod.metadata.ownerReferences?.find((ref) => ref.controller === true);
-  return {
-    namespace: pod.metadata.namespace ?? 'default',
-    job: owner?.kind === 'Job' ? owner.name : undefined,
-    attempt: pod.metadata.name,
-    worker,
-  };
-}
-
-function isClaimable(pod: Pod): boolean {
-  return (
-    pod.status?.phase === 'Pending' &&
-    pod.status.nodeName === undefined &&
-    pod.metadata.deletionTimestamp === undefined
-  );
 }
 
 function keyOf(pod: Pod): string {

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { STOP_REASON_ANNOTATION } from '../../src/api/annotations.js';
-import type { AnyResource, Pod, Secret } from '../../src/api/types.js';
+import type { Pod, Secret } from '../../src/api/types.js';
 import { GarbageCollector } from '../../src/controller/garbage-collector.js';
 import { ProcessExecutor } from '../../src/runtime/index.js';
 import type { Store } from '../../src/store/store.js';
@@ -46,16 +46,15 @@ function startWorker(store: Store): Worker {
 }
 
 /**
- * Wraps `store` so that the update which claims a pod (sets its nodeName) returns only after
- * `afterClaim` ran. A networked store returns that late, and other writers act meanwhile.
- * Every `find` also takes `findDelayMs` of real time.
+ * Wraps `store` so that the claim of a pod returns only after `afterClaim` ran for it. A
+ * networked store returns that late, and other writers act meanwhile. Every `find` also takes
+ * `findDelayMs` of real time.
  */
 function storeWithSlowClaim(
   store: Store,
   afterClaim: (claimed: Pod) => Promise<void>,
   findDelayMs = 0,
 ): Store {
-  const claimed = new Set<string>();
   return new Proxy(store, {
     get(target, property, receiver) {
       if (property === 'find' && findDelayMs > 0) {
@@ -64,17 +63,11 @@ function storeWithSlowClaim(
           return target.find(...args);
         };
       }
-      if (property === 'update') {
-        return async <T extends AnyResource>(object: T): Promise<T> => {
-          const stored = await target.update(object);
-          const before = object as Pod;
-          if (before.kind === 'Pod' && !claimed.has(before.metadata.uid ?? '')) {
-            if (before.status?.nodeName !== undefined) {
-              claimed.add(before.metadata.uid ?? '');
-              await afterClaim(stored as Pod);
-            }
-          }
-          return stored;
+      if (property === 'claimPods') {
+        return async (...args: Parameters<Store['claimPods']>): Promise<Pod[]> => {
+          const claimed = await target.claimPods(...args);
+          for (const pod of claimed) await afterClaim(pod);
+          return claimed;
         };
       }
       const value: unknown = Reflect.get(target, property, receiver);

@@ -55,6 +55,13 @@ export async function withTransaction<T>(
 ): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
+  // The pool listens for errors of idle connections only. A connection that the server ends
+  // while it is checked out (a restart) emits 'error' even after its query has failed, and an
+  // 'error' event without a listener would end the process.
+  const onError = (error: Error): void => {
+    broken = error;
+  };
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     const result = await body(client);
@@ -66,6 +73,7 @@ export async function withTransaction<T>(
     });
     throw error;
   } finally {
+    client.off('error', onError);
     client.release(broken);
   }
 }

@@ -59,7 +59,8 @@ export async function releaseLease(
 export async function revokeLease(db: Queryable, name: string, token: number): Promise<boolean> {
   const result = await db.query({
     name: 'revoke-lease',
-    text: `UPDATE leases SET holder = '', token = token + 1 WHERE name = $1 AND token = $2`,
+    text: `UPDATE leases SET holder = '', token = token + 1
+           WHERE name = $1 AND token = $2 AND renew_time + duration_ms <= ${NOW_MS}`,
     values: [name, token],
   });
   return result.rowCount === 1;

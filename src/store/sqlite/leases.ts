@@ -34,8 +34,9 @@ export class SqliteLeases {
     this.release = database.prepare<[string, string, number]>(
       'UPDATE leases SET renew_time = 0, duration_ms = 0 WHERE name = ? AND holder = ? AND token = ?',
     );
-    this.revoke = database.prepare<[string, number]>(
-      "UPDATE leases SET holder = '', token = token + 1 WHERE name = ? AND token = ?",
+    this.revoke = database.prepare<[string, number, number]>(
+      `UPDATE leases SET holder = '', token = token + 1
+       WHERE name = ? AND token = ? AND renew_time + duration_ms <= ?`,
     );
     this.list = database.prepare<[{ prefix: string }], LeaseRow>(
       'SELECT * FROM leases WHERE substr(name, 1, length(@prefix)) = @prefix ORDER BY name',
@@ -61,8 +62,8 @@ export class SqliteLeases {
     this.release.run(name, holder, token);
   }
 
-  revokeLease(name: string, token: number): boolean {
-    return this.revoke.run(name, token).changes > 0;
+  revokeLease(name: string, token: number, now: number): boolean {
+    return this.revoke.run(name, token, now).changes > 0;
   }
 
   listLeases(prefix: string, now: number): LeaseStatus[] {

@@ -290,7 +290,7 @@ export class SqliteStore implements Store {
   async revokeLease(name: string, token: number, options: WriteOptions = {}): Promise<boolean> {
     const revoke = this.database.transaction(() => {
       this.leases.check(options.fence);
-      return this.leases.revokeLease(name, token);
+      return this.leases.revokeLease(name, token, this.clock.now());
     });
     return revoke.immediate();
   }

@@ -72,7 +72,11 @@ export function defineLeaseTests(open: OpenTestStore): void {
 
   void it('revoked lease fences its old holder', () =>
     withStore(open, async (store) => {
-      const fence = await fenceOf(store, 'worker/w1', 'w1');
+      const live = await fenceOf(store, 'worker/w1', 'w1');
+      assert.equal(await store.revokeLease('worker/w1', live.token), false, 'a live lease stays');
+      // A zero duration expires at once, by any clock.
+      const expired = await store.acquireLease('worker/w1', 'w1', 0);
+      const fence = { lease: 'worker/w1', holder: 'w1', token: expired?.token ?? 0 };
       assert.equal(await store.revokeLease('worker/w1', fence.token + 1), false);
       assert.equal(await store.revokeLease('worker/w1', fence.token), true);
 
@@ -204,6 +208,7 @@ export function defineLeaseTests(open: OpenTestStore): void {
     withStore(open, async (store) => {
       await store.create(pendingPod('only'), createdAt);
       const fence = await fenceOf(store, 'worker/w1', 'w1');
+      await store.acquireLease('worker/w1', 'w1', 0);
       await store.revokeLease('worker/w1', fence.token);
       const error = await rejectionOf(
         store.claimPods({ worker: 'w1', labels: {}, limit: 1, now: createdAt, fence }),

@@ -1,0 +1,118 @@
+import type { Pod } from '../api/types.js';
+import type { OutputStream } from '../runtime/types.js';
+import { ConflictError } from '../store/errors.js';
+import type { Fence } from '../store/lease.js';
+import { FencedError } from '../store/lease.js';
+import type { Store } from '../store/store.js';
+import type { Logger } from '../util/logger.js';
+
+export interface RunningAttemptContext {
+  store: Store;
+  logger: Logger;
+  /** The worker's identity, for log lines. */
+  worker: string;
+  /** Called when the store rejected a status write because the fence's lease changed hands. */
+  onFenced: () => void;
+}
+
+/**
+ * An attempt that the worker has claimed and runs: the controller that stops it, and its store
+ * writes. The writes land in the order they were queued, and the status writes carry the fence
+ * of the registration the attempt was claimed under.
+ */
+export class RunningAttempt {
+  readonly abort = new AbortController();
+  /** Settles when the attempt has finished and its results are stored. The worker sets it. */
+  done: Promise<void> = Promise.resolve();
+  /** Log fields that identify the attempt. */
+  readonly ids: Record<string, string | undefined>;
+  /**
+   * False once the attempt's status must not be written any more, because its lease was lost or
+   * a write was fenced after another process declared the attempt lost.
+   */
+  private writable = true;
+  /** Serializes this attempt's store writes so they land in order. */
+  private writes: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly pod: Pod,
+    readonly fence: Fence,
+    private readonly context: RunningAttemptContext,
+  ) {
+    this.ids = attemptIds(pod, context.worker);
+  }
+
+  /** Drops the status writes queued from now on and those not yet sent. */
+  stopWriting(): void {
+    this.writable = false;
+  }
+
+  /** Queues a status write behind the attempt's earlier writes. */
+  writeStatus(mutate: (current: Pod) => void): void {
+    this.writes = this.writes
+      .then(() => this.updatePod(mutate))
+      .catch((error: unknown) =>
+        this.context.logger.error({ ...this.ids, err: error }, 'attempt status write failed'),
+      );
+  }
+
+  /** Queues a log append behind the attempt's earlier writes. */
+  appendLog(container: string, stream: OutputStream, chunk: string, time: number): void {
+    const key = {
+      namespace: this.pod.metadata.namespace ?? 'default',
+      pod: this.pod.metadata.name,
+      container,
+    };
+    this.writes = this.writes
+      .then(() => this.context.store.appendLog(key, stream, chunk, time))
+      .catch((error: unknown) =>
+        this.context.logger.error({ ...this.ids, err: error }, 'log write failed'),
+      );
+  }
+
+  /** Resolves when the writes queued so far have landed or failed. */
+  flush(): Promise<void> {
+    return this.writes;
+  }
+
+  /**
+   * Re-reads the pod, applies `mutate` and writes it with the attempt's fence, retrying when
+   * another writer raced. Does nothing once the attempt is not writable. A fenced write makes it
+   * not writable and calls `onFenced`, so the worker checks its lease at once.
+   */
+  private async updatePod(mutate: (current: Pod) => void): Promise<void> {
+    const { store, logger } = this.context;
+    const namespace = this.pod.metadata.namespace ?? 'default';
+    const name = this.pod.metadata.name;
+    for (let attempt = 0; attempt < 10; attempt++) {
+      if (!this.writable) return;
+      const current = await store.find<Pod>('Pod', namespace, name);
+      if (!current || current.metadata.uid !== this.pod.metadata.uid) return;
+      mutate(current);
+      try {
+        await store.update(current, { fence: this.fence });
+        return;
+      } catch (error) {
+        if (error instanceof FencedError) {
+          this.writable = false;
+          logger.warn({ ...this.ids, token: this.fence.token }, 'attempt write fenced');
+          this.context.onFenced();
+          return;
+        }
+        if (!(error instanceof ConflictError)) throw error;
+      }
+    }
+    throw new Error(`pod ${namespace}/${name}: status write kept conflicting`);
+  }
+}
+
+/** Returns the ids of an attempt's log lines: its namespace, Job, name and worker. */
+export function attemptIds(pod: Pod, worker: string): Record<string, string | undefined> {
+  const owner = pod.metadata.ownerReferences?.find((ref) => ref.controller === true);
+  return {
+    namespace: pod.metadata.namespace ?? 'default',
+    job: owner?.kind === 'Job' ? owner.name : undefined,
+    attempt: pod.metadata.name,
+    worker,
+  };
+}
