@@ -8,7 +8,6 @@ import type { AnyResource, ObjectMeta, PodSpec, PodTemplateSpec } from './types.
 // Remove an entry when the runtime starts to enforce the field.
 const unenforcedPodFields = new Set([
   'volumes',
-  'nodeSelector',
   'nodeName',
   'affinity',
   'tolerations',

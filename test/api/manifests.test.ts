@@ -40,7 +40,6 @@ void describe('real-cluster CronJob fixture', () => {
       `${pod}.metadata.annotations[sidecar.istio.io/inject]`,
       `${pod}.spec.serviceAccountName`,
       `${pod}.spec.priorityClassName`,
-      `${pod}.spec.nodeSelector`,
       `${pod}.spec.imagePullSecrets`,
       `${pod}.spec.securityContext`,
       `${pod}.spec.tolerations`,

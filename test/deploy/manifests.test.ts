@@ -198,7 +198,7 @@ describe('Kubernetes manifests', () => {
     assert.deepEqual(worker.spec?.template.metadata?.labels, workerLabels);
     assert.equal(container.image, onlyContainer(findDeployment(manifests(), serveName)).image);
     assert.deepEqual(container.command, ['cronmesh']);
-    assert.deepEqual(container.args, ['worker', '--concurrency', '4']);
+    assert.deepEqual(container.args, ['worker', '--concurrency', '4', '--listen', '0.0.0.0:9090']);
     assert.deepEqual(container.env, [
       {
         name: 'CRONMESH_STORE',

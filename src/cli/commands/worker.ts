@@ -164,6 +164,7 @@ export async function runWorker(options: WorkerCommandOptions): Promise<number> 
     defaultDstPolicy: 'cron',
     version: readPackageVersion(),
     logger,
+    storeSeries: false,
   });
   const store = metrics.store;
   const worker = new Worker({

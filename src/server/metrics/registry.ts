@@ -24,6 +24,12 @@ export interface MetricsOptions {
   version: string;
   /** Receives the error of a failed refresh from the store. */
   logger?: Logger;
+  /**
+   * Whether to export the kube-state CronJob and Job series and the job gauges read from the
+   * store. Default true; a worker process sets false, because every replica of `serve` already
+   * exports them and a second copy would double sums over all targets.
+   */
+  storeSeries?: boolean;
 }
 
 /** A worker's slot counts, read at each scrape. */
@@ -124,6 +130,7 @@ export class CronmeshMetrics implements SchedulerMetrics {
    * queue and store metrics are still rendered, because they matter most in that moment.
    */
   async render(): Promise<string> {
+    if (this.options.storeSeries === false) return this.registry.metrics();
     this.refreshing ??= this.refreshFromStore()
       .catch((error: unknown) => {
         this.options.logger?.warn({ err: error }, 'metrics refresh failed');
