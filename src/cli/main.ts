@@ -85,7 +85,7 @@ function buildProgram(): Command {
       new Option(
         '--store <url>',
         'PostgreSQL store to use instead of SQLite in --data-dir: ' +
-          'postgres://USER[:PASSWORD]@HOST:PORT/DATABASE?schema=NAME (schema defaults to public)',
+          'postgres://USER[:PASSWORD]@HOST:PORT/DATABASE?schema=NAME (schema defaults to cronmesh)',
       ).env('CRONMESH_STORE'),
     )
     .option('--listen <host:port>', 'address the API listens on', '127.0.0.1:8080')
@@ -144,7 +144,7 @@ function buildProgram(): Command {
       new Option(
         '--store <url>',
         'PostgreSQL store shared with cronmesh serve: ' +
-          'postgres://USER[:PASSWORD]@HOST:PORT/DATABASE?schema=NAME (schema defaults to public)',
+          'postgres://USER[:PASSWORD]@HOST:PORT/DATABASE?schema=NAME (schema defaults to cronmesh)',
       ).env('CRONMESH_STORE'),
     )
     .option('--concurrency <n>', 'attempts this worker runs at the same time', '4')

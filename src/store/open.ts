@@ -24,7 +24,7 @@ export interface OpenSqliteStoreOptions {
 export interface OpenPostgresStoreOptions {
   /**
    * `postgres://USER[:PASSWORD]@HOST:PORT/DATABASE?schema=NAME` (or `postgresql://`). The
-   * schema defaults to `public` and is created when missing.
+   * schema defaults to `cronmesh` and is created when missing.
    */
   url: string;
   /** Source of the update, change and migration times the store records; defaults to the system clock. */

@@ -36,10 +36,10 @@ void describe('PostgreSQL store URL', () => {
     assert.equal(target.serverOptions, undefined);
   });
 
-  void it('schema defaults to public', () => {
+  void it('schema defaults to cronmesh', () => {
     const target = parsePostgresUrl('postgres://postgres@127.0.0.1:5432/test');
 
-    assert.equal(target.schema, 'public');
+    assert.equal(target.schema, 'cronmesh');
     assert.equal(target.connectionString, 'postgres://postgres@127.0.0.1:5432/test');
     assert.equal(target.displayUrl, 'postgres://postgres@127.0.0.1:5432/test');
   });

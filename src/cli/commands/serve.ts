@@ -3,12 +3,7 @@ import type { DstPolicy } from '../../schedule/index.js';
 import { isDstPolicy } from '../../schedule/index.js';
 import { createServer } from '../../server/server.js';
 import type { OpenStoreOptions } from '../../store/open.js';
-import {
-  InvalidStoreUrlError,
-  isPostgresUrl,
-  openStore,
-  redactPassword,
-} from '../../store/open.js';
+import { InvalidStoreUrlError, isPostgresUrl, redactPassword } from '../../store/open.js';
 import { parsePostgresUrl } from '../../store/postgres/url.js';
 import type { LeaderElectionSettings, SchedulerHandle } from '../../worker/host.js';
 import { startScheduler } from '../../worker/host.js';
@@ -18,6 +13,7 @@ import type { CommandContext, Output } from '../context.js';
 import { clockFromEnvironment } from '../clock.js';
 import { parseDurationFlag } from '../duration.js';
 import { CliError } from '../errors.js';
+import { openCommandStore } from '../open-store.js';
 import { readPackageVersion } from '../version.js';
 import { describeListenError, warnIfNotLoopback } from '../listen-address.js';
 import { createLogger } from '../logger.js';
@@ -176,7 +172,7 @@ export async function runServe(options: ServeOptions, out: Output): Promise<numb
 
   const logger = createLogger(options.logLevel, options.logFormat);
   const clock = clockFromEnvironment();
-  const rawStore = await openStore({ ...settings.store, clock });
+  const rawStore = await openCommandStore({ ...settings.store, clock });
   const metrics = new CronmeshMetrics({
     store: rawStore,
     defaultDstPolicy: settings.dstPolicy,

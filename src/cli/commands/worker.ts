@@ -5,17 +5,13 @@ import { checkLabelValue, checkQualifiedName } from '../../api/names.js';
 import { ProcessExecutor } from '../../runtime/process.js';
 import { CronmeshMetrics } from '../../server/metrics/registry.js';
 import { createProbeServer } from '../../server/probe-server.js';
-import {
-  InvalidStoreUrlError,
-  isPostgresUrl,
-  openStore,
-  redactPassword,
-} from '../../store/open.js';
+import { InvalidStoreUrlError, isPostgresUrl, redactPassword } from '../../store/open.js';
 import { parsePostgresUrl } from '../../store/postgres/url.js';
 import { Worker } from '../../worker/worker.js';
 import { clockFromEnvironment } from '../clock.js';
 import { parseDurationFlag } from '../duration.js';
 import { CliError } from '../errors.js';
+import { openCommandStore } from '../open-store.js';
 import { parseListenFlag } from '../listen-flag.js';
 import { createLogger } from '../logger.js';
 import { waitForStopSignal } from '../signals.js';
@@ -158,7 +154,7 @@ export async function runWorker(options: WorkerCommandOptions): Promise<number> 
   // the one before it, whose attempts the sweeper fails.
   const id = `${hostname()}-${randomUUID().slice(0, 8)}`;
 
-  const rawStore = await openStore({ url: settings.url, clock });
+  const rawStore = await openCommandStore({ url: settings.url, clock });
   const metrics = new CronmeshMetrics({
     store: rawStore,
     defaultDstPolicy: 'cron',

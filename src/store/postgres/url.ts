@@ -1,5 +1,5 @@
 /** The schema a store URL selects when it has no `schema` parameter. */
-export const defaultSchema = 'public';
+export const defaultSchema = 'cronmesh';
 
 /** Query parameters that cronmesh sets on every connection itself. */
 const reservedParameters = ['application_name'];
