@@ -1,8 +1,13 @@
-// The schedule benchmark: `npm run bench` builds and runs this file. It checks every library
-// against robfig/cron v3.0.1, times next-fire computations, measures heap per compiled schedule
-// and fuzzes the parser, then prints compact tables. `--only speed|memory|fuzz` runs one part.
-// The exit code is 1 when cronmesh disagrees with robfig on the corpus, misses the memory
-// target, or the fuzz finds a crash, a hang or a wrong result or stops at its time budget.
+// The benchmark: `npm run bench` builds and runs this file. By default it checks every schedule
+// library against robfig/cron v3.0.1, times next-fire computations, measures heap per compiled
+// schedule and fuzzes the parser, then prints compact tables. `--only speed|memory|fuzz` runs one
+// of those parts. The scale parts run only when named, because they take minutes and need the
+// local Redis and PostgreSQL: `--only executor` (ProcessExecutor against raw spawn), `--only
+// fire-lag` (100,000 CronJobs on SQLite) and `--only peers` (BullMQ, pg-boss, graphile-worker;
+// `--peers bullmq,pg-boss` after it runs only those systems).
+// The exit code is 1 when cronmesh disagrees with robfig on the corpus or misses the memory,
+// executor, fire-lag or RSS target. It is 1 too when a peer scenario fails to run, or when the
+// fuzz finds a crash, a hang or a wrong result or stops at its time budget.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
@@ -14,9 +19,14 @@ import { DEFAULT_FUZZ_OPTIONS, formatFuzzReport, runFuzz } from './fuzz-parser.j
 import { LIBRARIES } from './libraries.js';
 import { measureMemory } from './memory.js';
 import { reportSpeed } from './speed-report.js';
+import { PEER_SUBJECTS, runPeersPart, selectPeerSubjects } from './peers/run-peers.js';
+import type { SchedulerSubject } from './peers/subject.js';
+import { EXECUTOR_TARGET_SHARE, runExecutorPart } from './scale/executor-report.js';
+import { runFireLagPart } from './scale/fire-lag-report.js';
 import { formatCount, formatPercent, formatRatio, formatTable } from './table.js';
 
-const PARTS = ['speed', 'memory', 'fuzz'] as const;
+const DEFAULT_PARTS = ['speed', 'memory', 'fuzz'] as const;
+const PARTS = [...DEFAULT_PARTS, 'executor', 'fire-lag', 'peers'] as const;
 type Part = (typeof PARTS)[number];
 
 const MEMORY_SCHEDULES = 100_000;
@@ -25,16 +35,28 @@ const MEMORY_PILOT_SCHEDULES = 1_000;
 const MEMORY_BUDGET_BYTES = 512 * 1024 * 1024;
 const MEMORY_TARGET_BYTES = 256;
 
-function parseParts(argv: readonly string[]): readonly Part[] {
-  if (argv.length === 0) return PARTS;
-  const [flag, value] = argv;
+interface Options {
+  parts: readonly Part[];
+  /** Peer systems from `--peers`, or undefined to run every peer. */
+  peers: readonly string[] | undefined;
+}
+
+const USAGE = `expected none, --only ${PARTS.join('|')}, or --only peers --peers NAME[,NAME...]`;
+
+function parseOptions(argv: readonly string[]): Options {
+  if (argv.length === 0) return { parts: DEFAULT_PARTS, peers: undefined };
+  const [flag, value, peersFlag, peersValue] = argv;
   const part = PARTS.find((candidate) => candidate === value);
-  if (flag !== '--only' || part === undefined || argv.length !== 2) {
-    throw new RangeError(
-      `invalid arguments ${JSON.stringify(argv.join(' '))}: expected none or --only ${PARTS.join('|')}`,
-    );
+  const hasPeers = argv.length === 4 && part === 'peers' && peersFlag === '--peers';
+  if (flag !== '--only' || part === undefined || (argv.length !== 2 && !hasPeers)) {
+    throw new RangeError(`invalid arguments ${JSON.stringify(argv.join(' '))}: ${USAGE}`);
   }
-  return [part];
+  if (!hasPeers) return { parts: [part], peers: undefined };
+  const peers = (peersValue ?? '').split(',').filter((name) => name !== '');
+  if (peers.length === 0) {
+    throw new RangeError(`invalid --peers ${JSON.stringify(peersValue)}: ${USAGE}`);
+  }
+  return { parts: [part], peers };
 }
 
 function describeMachine(): string {
@@ -119,15 +141,18 @@ async function runMemory(): Promise<boolean> {
 
 async function main(): Promise<void> {
   let parts: readonly Part[];
+  let peerSubjects: readonly SchedulerSubject[];
   try {
-    parts = parseParts(process.argv.slice(2));
+    const options = parseOptions(process.argv.slice(2));
+    parts = options.parts;
+    peerSubjects = options.peers === undefined ? PEER_SUBJECTS : selectPeerSubjects(options.peers);
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
     console.error(error.message);
     process.exitCode = 2;
     return;
   }
-  console.log(`# cronmesh schedule benchmark, ${new Date().toISOString()}`);
+  console.log(`# cronmesh benchmark (${parts.join(', ')}), ${new Date().toISOString()}`);
   console.log(describeMachine());
   console.log(`Load average at start: ${formatLoad()}`);
   let failed = false;
@@ -152,6 +177,19 @@ async function main(): Promise<void> {
     const { counts } = report;
     if (counts.crashes + counts.hangs + counts.wrongResults > 0 || report.stoppedByTime)
       failed = true;
+  }
+
+  if (parts.includes('executor')) {
+    const rows = await runExecutorPart();
+    if (rows.some((row) => row.share < EXECUTOR_TARGET_SHARE)) failed = true;
+  }
+
+  if (parts.includes('fire-lag')) {
+    if (!(await runFireLagPart())) failed = true;
+  }
+
+  if (parts.includes('peers')) {
+    if (!(await runPeersPart(peerSubjects))) failed = true;
   }
 
   console.log(`\nLoad average at end: ${formatLoad()}`);

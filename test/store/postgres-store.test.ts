@@ -279,6 +279,7 @@ void describe('PostgresStore schema', () => {
 
     assert.deepEqual(tables, [
       'changes',
+      'lease_fences',
       'leases',
       'log_chunks',
       'object_owners',
@@ -332,6 +333,7 @@ void describe('PostgresStore schema', () => {
     assert.deepEqual(applied, [
       { version: 1, name: 'initial' },
       { version: 2, name: 'leases' },
+      { version: 3, name: 'lease_fences' },
     ]);
   });
 
@@ -341,7 +343,7 @@ void describe('PostgresStore schema', () => {
     await store.close();
     await withDatabase((client) =>
       client.query(
-        `INSERT INTO ${schema}.schema_migrations (version, name, applied_at) VALUES (3, 'from_the_future', 0)`,
+        `INSERT INTO ${schema}.schema_migrations (version, name, applied_at) VALUES (4, 'from_the_future', 0)`,
       ),
     );
 
@@ -349,12 +351,12 @@ void describe('PostgresStore schema', () => {
 
     assert.ok(error instanceof UnknownPostgresMigrationError);
     assert.equal(error.code, 'UnknownMigration');
-    assert.equal(error.version, 3);
+    assert.equal(error.version, 4);
     assert.equal(error.schema, schema);
     assert.equal(
       error.message,
       `schema "${schema}" in database postgres://postgres@127.0.0.1:5432/test has schema ` +
-        'migration 3 ("from_the_future"), but this cronmesh knows migrations up to 2 only; ' +
+        'migration 4 ("from_the_future"), but this cronmesh knows migrations up to 3 only; ' +
         'upgrade cronmesh or use another schema',
     );
   });
@@ -368,7 +370,7 @@ void describe('PostgresStore schema', () => {
     const error = await rejectionOf(store.checkReady());
 
     assert.ok(error instanceof Error);
-    assert.equal(error.message, 'schema migration 0 of 2 applied');
+    assert.equal(error.message, 'schema migration 0 of 3 applied');
   });
 
   void it('log chunks keep NUL bytes', async () => {

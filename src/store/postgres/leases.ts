@@ -39,7 +39,37 @@ export async function acquireLease(
     values: [name, holder, durationMs],
   });
   const row = result.rows[0];
-  return row === undefined ? undefined : leaseOf(row);
+  if (row === undefined) return undefined;
+  const lease = leaseOf(row);
+  await publishFence(db, lease.name, lease.holder, lease.token);
+  return lease;
+}
+
+/**
+ * Copies a lease's holder and token to its fence row when they changed. The unlocked read
+ * skips the write on every renewal; a take-over's write waits for the fenced writes in flight,
+ * so none of them commits after it.
+ */
+async function publishFence(
+  db: Queryable,
+  name: string,
+  holder: string,
+  token: number,
+): Promise<void> {
+  const current = await db.query<{ holder: string; token: string }>({
+    name: 'select-lease-fence',
+    text: 'SELECT holder, token FROM lease_fences WHERE name = $1',
+    values: [name],
+  });
+  const row = current.rows[0];
+  if (row !== undefined && row.holder === holder && Number(row.token) === token) return;
+  await db.query({
+    name: 'upsert-lease-fence',
+    text: `INSERT INTO lease_fences AS f (name, holder, token) VALUES ($1, $2, $3)
+           ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, token = excluded.token
+           WHERE f.token <= excluded.token`,
+    values: [name, holder, token],
+  });
 }
 
 export async function releaseLease(
@@ -57,13 +87,17 @@ export async function releaseLease(
 }
 
 export async function revokeLease(db: Queryable, name: string, token: number): Promise<boolean> {
-  const result = await db.query({
+  const result = await db.query<{ token: string }>({
     name: 'revoke-lease',
     text: `UPDATE leases SET holder = '', token = token + 1
-           WHERE name = $1 AND token = $2 AND renew_time + duration_ms <= ${NOW_MS}`,
+           WHERE name = $1 AND token = $2 AND renew_time + duration_ms <= ${NOW_MS}
+           RETURNING token`,
     values: [name, token],
   });
-  return result.rowCount === 1;
+  const row = result.rows[0];
+  if (row === undefined) return false;
+  await publishFence(db, name, '', Number(row.token));
+  return true;
 }
 
 export async function listLeases(db: Queryable, prefix: string): Promise<LeaseStatus[]> {
@@ -78,15 +112,15 @@ export async function listLeases(db: Queryable, prefix: string): Promise<LeaseSt
 }
 
 /**
- * Throws FencedError unless the fence's lease is held by its holder with its token. The row
- * stays share-locked until the caller's transaction ends, so a take-over, which updates the row,
- * waits for this write to commit and the write cannot land after it.
+ * Throws FencedError unless the fence's lease is held by its holder with its token. The fence
+ * row stays share-locked until the caller's transaction ends, so a take-over, which updates that
+ * row, waits for this write to commit and the write cannot land after it.
  */
 export async function checkFence(db: Queryable, fence: Fence | undefined): Promise<void> {
   if (fence === undefined) return;
   const result = await db.query({
     name: 'check-fence',
-    text: 'SELECT 1 FROM leases WHERE name = $1 AND holder = $2 AND token = $3 FOR SHARE',
+    text: 'SELECT 1 FROM lease_fences WHERE name = $1 AND holder = $2 AND token = $3 FOR SHARE',
     values: [fence.lease, fence.holder, fence.token],
   });
   if (result.rowCount !== 1) throw new FencedError(fence);

@@ -333,7 +333,7 @@ export class PostgresStore implements Store {
   }
 
   acquireLease(name: string, holder: string, durationMs: number): Promise<Lease | undefined> {
-    return acquireLease(this.pool, name, holder, durationMs);
+    return withTransaction(this.pool, (client) => acquireLease(client, name, holder, durationMs));
   }
 
   releaseLease(name: string, holder: string, token: number): Promise<void> {
@@ -341,7 +341,6 @@ export class PostgresStore implements Store {
   }
 
   async revokeLease(name: string, token: number, options: WriteOptions = {}): Promise<boolean> {
-    if (options.fence === undefined) return revokeLease(this.pool, name, token);
     return withTransaction(this.pool, async (client) => {
       await checkFence(client, options.fence);
       return revokeLease(client, name, token);
