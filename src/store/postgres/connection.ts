@@ -41,6 +41,12 @@ export function createPool(
 ): pg.Pool {
   const pool = new pg.Pool({ ...clientConfigOf(target, applicationName), max: poolSize });
   pool.on('error', onIdleError);
+  // A connection the server ends while it is checked out, or while the pool closes it after a
+  // failure, emits 'error' when neither the pool's idle listener nor a caller's is attached. The
+  // query that used it has failed already, so this listener only keeps the process alive.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   return pool;
 }
 
