@@ -1,9 +1,10 @@
 import type { Pod } from '../api/types.js';
 import type { OutputStream } from '../runtime/types.js';
-import { ConflictError } from '../store/errors.js';
+import { ConflictError, StoreError } from '../store/errors.js';
 import type { Fence } from '../store/lease.js';
 import { FencedError } from '../store/lease.js';
 import type { Store } from '../store/store.js';
+import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 
 export interface RunningAttemptContext {
@@ -13,7 +14,16 @@ export interface RunningAttemptContext {
   worker: string;
   /** Called when the store rejected a status write because the fence's lease changed hands. */
   onFenced: () => void;
+  /** Times the retries of status writes that failed because the store was unreachable. */
+  clock: Clock;
 }
+
+/** First wait before a status write is sent again after the store was unreachable. */
+const RETRY_BASE_MS = 100;
+/** Longest wait between those retries. */
+const RETRY_MAX_MS = 5_000;
+/** How long a status write is retried before it is given up; the Job then waits for its lease. */
+const RETRY_LIMIT_MS = 10 * 60_000;
 
 /**
  * An attempt that the worker has claimed and runs: the controller that stops it, and its store
@@ -50,7 +60,7 @@ export class RunningAttempt {
   /** Queues a status write behind the attempt's earlier writes. */
   writeStatus(mutate: (current: Pod) => void): void {
     this.writes = this.writes
-      .then(() => this.updatePod(mutate))
+      .then(() => this.retryWhileUnreachable(() => this.updatePod(mutate)))
       .catch((error: unknown) =>
         this.context.logger.error({ ...this.ids, err: error }, 'attempt status write failed'),
       );
@@ -73,6 +83,26 @@ export class RunningAttempt {
   /** Resolves when the writes queued so far have landed or failed. */
   flush(): Promise<void> {
     return this.writes;
+  }
+
+  /**
+   * Runs `write` again, with growing waits, while it fails for a reason other than the store's
+   * answer (a lost connection, a restarting database), so a status is not lost in an outage the
+   * worker survives: its lease outlives the outage or the write is fenced.
+   */
+  private async retryWhileUnreachable(write: () => Promise<void>): Promise<void> {
+    const { clock, logger } = this.context;
+    const giveUpAt = clock.now() + RETRY_LIMIT_MS;
+    for (let delay = RETRY_BASE_MS; ; delay = Math.min(delay * 2, RETRY_MAX_MS)) {
+      try {
+        await write();
+        return;
+      } catch (error) {
+        if (error instanceof StoreError || !this.writable || clock.now() >= giveUpAt) throw error;
+        logger.warn({ ...this.ids, err: error, retryInMs: delay }, 'attempt status write retried');
+        await new Promise<void>((resolve) => clock.setTimer(delay, resolve));
+      }
+    }
   }
 
   /**

@@ -238,6 +238,7 @@ export class Worker {
         store: this.options.store,
         logger: this.options.logger,
         worker: this.options.id,
+        clock: this.options.clock,
         // A fenced write means the lease was revoked, so a beat now finds that out and stops the attempt.
         onFenced: () => void this.heartbeat.beatNow(),
       });
