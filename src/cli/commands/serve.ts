@@ -17,6 +17,7 @@ import { openCommandStore } from '../open-store.js';
 import { readPackageVersion } from '../version.js';
 import { describeListenError, warnIfNotLoopback } from '../listen-address.js';
 import { createLogger } from '../logger.js';
+import { waitForStopSignal } from '../signals.js';
 import { readManifestSources, readStdinText } from '../manifest-files.js';
 import { applyResources, parseSources } from './apply.js';
 import type { ParsedSources } from './apply.js';
@@ -244,7 +245,7 @@ export async function runServe(options: ServeOptions, out: Output): Promise<numb
     throw error;
   }
 
-  const signal = await waitForSignal();
+  const signal = await waitForStopSignal();
   logger.info({ signal }, 'stopping cronmesh');
   await stop();
   return 0;
@@ -264,16 +265,4 @@ async function applyStartupManifests(
     signal: new AbortController().signal,
   };
   return applyResources(context, manifests);
-}
-
-function waitForSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const handle = (signal: NodeJS.Signals): void => {
-      process.off('SIGINT', handle);
-      process.off('SIGTERM', handle);
-      resolve(signal);
-    };
-    process.on('SIGINT', handle);
-    process.on('SIGTERM', handle);
-  });
 }
