@@ -41,7 +41,7 @@ export class FencedError extends Error {
   }
 }
 
-/** Which pending attempts (Pods) a worker may claim, and how many. */
+/** The pending attempts (Pods) a worker may claim, and how many of them. */
 export interface ClaimRequest {
   /** The worker's identity, written to `status.nodeName`. */
   worker: string;
