@@ -79,8 +79,20 @@ export async function syncCronJob(
   return result;
 }
 
+/**
+ * Returns the Jobs this CronJob controls. The store's owner index narrows the read to Jobs that
+ * reference the CronJob's uid, because reading every Job of the namespace on each reconcile made
+ * a burst of fires quadratic. NOTE: Kubernetes matches the controller reference by name only,
+ * so it also sees Jobs left by an earlier CronJob of the same name (orphaned on delete); those
+ * are not reconciled here.
+ */
 async function listOwnedJobs(store: Store, cronJob: CronJob): Promise<Job[]> {
-  const jobs = await store.list<Job>('Job', { namespace: cronJob.metadata.namespace ?? 'default' });
+  const namespace = cronJob.metadata.namespace ?? 'default';
+  const uid = cronJob.metadata.uid;
+  const jobs =
+    uid === undefined
+      ? await store.list<Job>('Job', { namespace })
+      : await store.list<Job>('Job', { namespace, ownerUid: uid });
   return jobs.filter((job) => {
     const owner = controllerOf(job.metadata);
     return owner?.kind === 'CronJob' && owner.name === cronJob.metadata.name;
