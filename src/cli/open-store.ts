@@ -18,7 +18,7 @@ export async function openCommandStore(options: OpenStoreOptions): Promise<Store
     return await openStore(options);
   } catch (error) {
     if (!('url' in options) || options.url === undefined) throw error;
-    // Errors of cronmesh itself (a newer schema, an invalid URL) already say what to do.
+    // Errors of cronmesh itself (a newer schema, an invalid URL) already name the fix.
     if (error instanceof UnknownPostgresMigrationError || error instanceof InvalidStoreUrlError) {
       throw error;
     }

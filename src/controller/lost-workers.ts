@@ -50,10 +50,10 @@ export interface LostWorkerSweeperOptions {
 }
 
 /**
- * Fails the attempts of workers that stopped heartbeating. A worker holds lease
- * `worker/<id>` while it runs; once that lease expires, the sweeper revokes it, so the worker's
- * later writes are fenced off should it come back, and marks its unfinished attempts Failed with
- * reason WorkerLost. The Job controller then counts them and retries per backoffLimit.
+ * Fails the attempts of workers that stopped heartbeating. A worker renews lease
+ * `worker/<id>` while it runs. Once that lease expires, the sweeper revokes it, so the worker's
+ * later writes are fenced off should it come back. It then marks the worker's unfinished
+ * attempts Failed with reason WorkerLost. The Job controller then counts them and retries per backoffLimit.
  */
 export class LostWorkerSweeper {
   private timer: Timer | undefined;

@@ -136,8 +136,8 @@ export interface Store {
   claimPods(request: ClaimRequest): Promise<Pod[]>;
 
   /**
-   * Resolves when the database answers and holds every schema migration this build knows;
-   * throws an Error that says what is wrong otherwise. Readiness probes call it.
+   * Resolves when the database responds and contains every schema migration this build knows;
+   * otherwise throws an Error that describes the problem. Readiness probes call it.
    */
   checkReady(): Promise<void>;
 

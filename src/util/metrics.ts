@@ -23,7 +23,7 @@ export interface CronJobKey {
 
 export type JobOutcome = 'succeeded' | 'failed';
 
-/** What a work queue reports about itself, named after client-go's workqueue metrics. */
+/** Events of one work queue, named after client-go's workqueue metrics. */
 export interface WorkQueueObserver {
   /** A key was added, or re-added while it was waiting or being processed. */
   added(): void;

@@ -14,7 +14,7 @@ export { WORKER_LOST_REASON } from '../controller/lost-workers.js';
  *
  * This is the start-up recovery of a single `serve` on SQLite, where every earlier worker id is
  * dead by definition. With several processes on one store, the leader's LostWorkerSweeper
- * tells lost workers from live ones by their heartbeat leases instead.
+ * distinguishes lost workers from live ones by their heartbeat leases instead.
  */
 export async function failLostAttempts(
   store: Store,

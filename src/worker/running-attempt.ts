@@ -20,7 +20,7 @@ export interface RunningAttemptContext {
 
 /** First wait before a status write is sent again after the store was unreachable. */
 const RETRY_BASE_MS = 100;
-/** Longest wait between those retries. */
+/** Maximum wait between those retries. */
 const RETRY_MAX_MS = 5_000;
 /** How long a status write is retried before it is given up; the Job then waits for its lease. */
 const RETRY_LIMIT_MS = 10 * 60_000;
@@ -86,9 +86,9 @@ export class RunningAttempt {
   }
 
   /**
-   * Runs `write` again, with growing waits, while it fails for a reason other than the store's
-   * answer (a lost connection, a restarting database), so a status is not lost in an outage the
-   * worker survives: its lease outlives the outage or the write is fenced.
+   * Runs `write` again, with growing waits, while it fails for a reason other than a store error
+   * (a lost connection, a restarting database). A status is then not lost in an outage the worker
+   * survives, because either its lease outlives the outage or the write is fenced.
    */
   private async retryWhileUnreachable(write: () => Promise<void>): Promise<void> {
     const { clock, logger } = this.context;

@@ -25,7 +25,7 @@ describe('clockFromEnvironment', () => {
   it('scaled timers fire after the scaled delay', async () => {
     const clock = new ScaledClock(Date.now(), 0, 100);
     const began = Date.now();
-    // cronmesh's timers do not keep the process alive, so the test holds it open meanwhile.
+    // cronmesh's timers do not keep the process alive, so the test keeps it running meanwhile.
     const keepAlive = setTimeout(() => undefined, 5_000);
     await new Promise<void>((resolve) => clock.setTimer(2_000, resolve));
     clearTimeout(keepAlive);

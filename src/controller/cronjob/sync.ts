@@ -83,7 +83,7 @@ export async function syncCronJob(
  * Returns the Jobs this CronJob controls. The store's owner index narrows the read to Jobs that
  * reference the CronJob's uid, because reading every Job of the namespace on each reconcile made
  * a burst of fires quadratic. NOTE: Kubernetes matches the controller reference by name only,
- * so it also sees Jobs left by an earlier CronJob of the same name (orphaned on delete); those
+ * so it also reconciles Jobs left by an earlier CronJob of the same name (orphaned on delete); those
  * are not reconciled here.
  */
 async function listOwnedJobs(store: Store, cronJob: CronJob): Promise<Job[]> {

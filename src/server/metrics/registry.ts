@@ -69,7 +69,7 @@ export class CronmeshMetrics implements SchedulerMetrics {
       help: 'Scrapes whose CronJob and Job series could not be read from the store.',
       registers: [this.registry],
     });
-    // The job counters of a new CronJob exist from its creation, so increase() sees its first
+    // The job counters of a new CronJob exist from its creation, so increase() counts its first
     // finished Job even when that Job finishes before the next scrape.
     this.unsubscribe = options.store.watch('CronJob', (event) => {
       if (event.type !== 'ADDED') return;

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 
-/** One named readiness condition; `check` throws an Error that says what is not ready. */
+/** One named readiness condition; `check` throws an Error that describes what is not ready. */
 export interface ReadinessCheck {
   name: string;
   check: () => Promise<void>;

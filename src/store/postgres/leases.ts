@@ -47,7 +47,7 @@ export async function acquireLease(
 
 /**
  * Copies a lease's holder and token to its fence row when they changed. The unlocked read
- * skips the write on every renewal; a take-over's write waits for the fenced writes in flight,
+ * skips the write on every renewal. A take-over's write waits for the fenced writes in flight,
  * so none of them commits after it.
  */
 async function publishFence(

@@ -36,9 +36,8 @@ import { waitFor } from '../../support/wait.js';
 
 // NOTE: the target load is 200 CronJobs. With 200 at this rate on a 2-core machine, the new
 // leader needs longer than a scheduled minute (6 real seconds) to reconcile every CronJob after
-// a kill, because each reconcile lists all Jobs; a CronJob then creates only its most recent
-// missed run, as in Kubernetes, and the run before is lost. 50 stay within the minute.
-// FAILOVER_CRONJOBS overrides the count.
+// a kill. A CronJob then creates only its most recent missed run, as in Kubernetes, so the run
+// before is lost. 50 stay within the minute. FAILOVER_CRONJOBS overrides the count.
 const cronJobCount = Number(process.env.FAILOVER_CRONJOBS ?? 50);
 const scheduledMinutes = 8;
 /** Scaled milliseconds per real millisecond: a scheduled minute passes in 6 real seconds. */

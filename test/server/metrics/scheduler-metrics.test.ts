@@ -16,7 +16,7 @@ import { waitFor } from '../../support/wait.js';
 
 const clock = new SystemClock();
 
-/** A Job as the CronJob controller creates it: owned by `owner`, scheduled at `scheduledAt`. */
+/** Returns a Job as the CronJob controller creates it: owned by `owner`, scheduled at `scheduledAt`. */
 function scheduledJob(
   owner: CronJob,
   name: string,
