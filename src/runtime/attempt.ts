@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import type { Clock } from '../util/clock.js';
 import { AttemptLog } from './attempt-log.js';
+import type { Confiner } from './confinement.js';
 import { ContainerProcess } from './container-process.js';
 import { RestartBackoff } from './restart-backoff.js';
 import type {
@@ -20,6 +22,7 @@ export interface AttemptSettings {
   clock: Clock;
   restartBackoffMs: number;
   maxRestartBackoffMs: number;
+  confiners: readonly Confiner[];
 }
 
 /**
@@ -28,6 +31,7 @@ export interface AttemptSettings {
  */
 export class AttemptRun {
   private readonly log: AttemptLog;
+  private readonly id: string;
   private readonly running = new Set<ContainerProcess>();
   private readonly pendingRestarts = new Set<() => void>();
   private stopReason: string | undefined;
@@ -38,6 +42,7 @@ export class AttemptRun {
     private readonly hooks: AttemptHooks,
     private readonly settings: AttemptSettings,
   ) {
+    this.id = spec.id ?? randomUUID();
     this.log = new AttemptLog(spec.logCapBytes, (container, stream, chunk) =>
       this.callHook(() => hooks.onOutput(container, stream, chunk)),
     );
@@ -141,6 +146,8 @@ export class AttemptRun {
       log: this.log,
       gracePeriodMs: grace * 1000,
       restartCount,
+      confiners: this.settings.confiners,
+      runId: `${this.id}-${container.name}-${restartCount}`,
       onStart: (startedAt, pid) =>
         this.callHook(() => this.hooks.onContainerStart(container.name, startedAt, pid)),
     });
@@ -236,8 +243,15 @@ export class AttemptRun {
   }
 }
 
+/** Reasons of a container that never started, whose message says why. */
+const startFailureReasons = new Set([
+  'ContainerCannotRun',
+  'CreateContainerConfigError',
+  'CreateContainerError',
+]);
+
 function describeFailure(kind: string, result: ContainerResult): string {
-  if (result.reason === 'ContainerCannotRun' && result.message !== undefined) {
+  if (startFailureReasons.has(result.reason) && result.message !== undefined) {
     return result.message;
   }
   const signal = result.signal === undefined ? '' : ` (${result.signal})`;

@@ -2,6 +2,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import type { Clock, Timer } from '../util/clock.js';
 import type { AttemptLog } from './attempt-log.js';
+import {
+  ConfinementError,
+  type Confinement,
+  type Confiner,
+  type ExitExplanation,
+  type LaunchCommand,
+  type ProcessExit,
+} from './confinement.js';
 import { buildProcessEnvironment } from './environment.js';
 import {
   describeSpawnFailure,
@@ -27,7 +35,10 @@ export interface ContainerProcessOptions {
   gracePeriodMs: number;
   /** Restarts of this container before this run. */
   restartCount: number;
-  /** Called once the process has been spawned. */
+  /** Layers wrapped around the process, innermost first. */
+  confiners: readonly Confiner[];
+  /** Unique name of this run on the host, passed to the confiners. */
+  runId: string;
   /** Called once the process runs; `pid` is also its process group id. */
   onStart(startedAt: number, pid: number): void;
 }
@@ -45,6 +56,7 @@ export class ContainerProcess {
   private graceTimer: Timer | undefined;
   private killedAfterGrace = false;
   private readonly signalErrors: string[] = [];
+  private readonly confinements: Confinement[] = [];
 
   private constructor(
     private readonly container: ResolvedContainer,
@@ -69,6 +81,14 @@ export class ContainerProcess {
   }
 
   private async execute(): Promise<ContainerResult> {
+    try {
+      return await this.confineAndRun();
+    } finally {
+      for (const confinement of this.confinements.reverse()) await confinement.release();
+    }
+  }
+
+  private async confineAndRun(): Promise<ContainerResult> {
     const { container } = this;
     const command = container.command ?? [];
     const executable = command[0];
@@ -90,7 +110,28 @@ export class ContainerProcess {
       }
     }
 
-    const env = buildProcessEnvironment(container.env);
+    let launch: LaunchCommand = {
+      file: executable,
+      args: [...command.slice(1), ...container.args],
+      env: buildProcessEnvironment(container.env),
+      ...(container.workingDir === undefined ? {} : { cwd: container.workingDir }),
+    };
+    const env = launch.env;
+    try {
+      for (const confiner of this.options.confiners) {
+        const context = { runId: this.options.runId, restartCount: this.options.restartCount };
+        const confinement = await confiner.confine(container, context);
+        this.confinements.push(confinement);
+        launch = confinement.wrap(launch);
+      }
+    } catch (error) {
+      if (!(error instanceof ConfinementError)) throw error;
+      return this.cannotRun(
+        { exitCode: START_FAILURE_EXIT_CODE, message: error.message },
+        error.reason,
+      );
+    }
+
     const describeFailure = (error: unknown): StartFailure =>
       describeSpawnFailure(
         container.name,
@@ -102,9 +143,9 @@ export class ContainerProcess {
 
     let child: ChildProcess;
     try {
-      child = spawn(executable, [...command.slice(1), ...container.args], {
-        cwd: container.workingDir,
-        env,
+      child = spawn(launch.file, launch.args, {
+        cwd: launch.cwd,
+        env: launch.env,
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -159,10 +200,18 @@ export class ContainerProcess {
     stdout.end();
     stderr.end();
 
-    const exitCode =
-      code ?? (signal === null ? START_FAILURE_EXIT_CODE : exitCodeForSignal(signal));
-    const reason = stoppedWith ?? (exitCode === 0 ? 'Completed' : 'Error');
-    const message = this.composeMessage(stoppedWith, drained);
+    let exitCode = code ?? (signal === null ? START_FAILURE_EXIT_CODE : exitCodeForSignal(signal));
+    let reason = stoppedWith ?? (exitCode === 0 ? 'Completed' : 'Error');
+    let message = this.composeMessage(stoppedWith, drained);
+    const explanation = await this.explainExit({
+      exitCode,
+      ...(signal === null ? {} : { signal }),
+    });
+    if (explanation !== undefined) {
+      reason = explanation.reason;
+      exitCode = explanation.exitCode ?? exitCode;
+      message = explanation.message ?? message;
+    }
     return {
       name: container.name,
       exitCode,
@@ -173,6 +222,15 @@ export class ContainerProcess {
       startedAt,
       finishedAt,
     };
+  }
+
+  /** Returns the first explanation a confinement layer gives, outermost layer first. */
+  private async explainExit(exit: ProcessExit): Promise<ExitExplanation | undefined> {
+    for (const confinement of [...this.confinements].reverse()) {
+      const explanation = await confinement.explainExit?.(exit);
+      if (explanation !== undefined) return explanation;
+    }
+    return undefined;
   }
 
   private sendStopSignals(pid: number): void {
@@ -218,12 +276,12 @@ export class ContainerProcess {
     if (error !== undefined) this.signalErrors.push(error);
   }
 
-  private cannotRun(failure: StartFailure): ContainerResult {
+  private cannotRun(failure: StartFailure, reason = 'ContainerCannotRun'): ContainerResult {
     const at = this.options.now();
     return {
       name: this.container.name,
       exitCode: failure.exitCode,
-      reason: 'ContainerCannotRun',
+      reason,
       message: failure.message,
       restartCount: this.options.restartCount,
       startedAt: at,

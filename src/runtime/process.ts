@@ -1,5 +1,6 @@
 import type { Clock } from '../util/clock.js';
 import { AttemptRun, type AttemptSettings } from './attempt.js';
+import type { Confiner } from './confinement.js';
 import { InvalidExecutorOptionError } from './errors.js';
 import { DEFAULT_MAX_RESTART_BACKOFF_MS, DEFAULT_RESTART_BACKOFF_MS } from './restart-backoff.js';
 import type { AttemptHooks, AttemptResult, AttemptSpec } from './types.js';
@@ -15,6 +16,11 @@ export interface ProcessExecutorOptions {
    * twice this long before failing restarts at once, and the delays start over.
    */
   maxRestartBackoffMs?: number;
+  /**
+   * Layers wrapped around every container process, innermost first (see confinement.ts).
+   * Defaults to none: the process runs with cronmesh's own user, limits and filesystem view.
+   */
+  confiners?: readonly Confiner[];
 }
 
 /**
@@ -47,7 +53,12 @@ export class ProcessExecutor {
         `a number of milliseconds >= restartBackoffMs (${restartBackoffMs})`,
       );
     }
-    this.settings = Object.freeze({ clock: options.clock, restartBackoffMs, maxRestartBackoffMs });
+    this.settings = Object.freeze({
+      clock: options.clock,
+      restartBackoffMs,
+      maxRestartBackoffMs,
+      confiners: [...(options.confiners ?? [])],
+    });
   }
 
   /**

@@ -27,6 +27,11 @@ export interface ResolvedContainer {
 export type RestartPolicy = 'OnFailure' | 'Never';
 
 export interface AttemptSpec {
+  /**
+   * Identifies the attempt on this host, such as the pod's uid. Confinement layers name what
+   * they create after it. Defaults to a random UUID.
+   */
+  id?: string;
   /** Containers run one at a time, in order, before `containers` start. */
   initContainers: ResolvedContainer[];
   /** Containers run concurrently. At least one is required. */

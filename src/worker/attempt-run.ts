@@ -154,6 +154,7 @@ async function buildSpec(pod: Pod, context: AttemptRunContext): Promise<AttemptS
     containers.push(await resolveContainer(pod, container, store));
   }
   const spec: AttemptSpec = {
+    id: pod.metadata.uid,
     initContainers,
     containers,
     restartPolicy: pod.spec.restartPolicy === 'OnFailure' ? 'OnFailure' : 'Never',
