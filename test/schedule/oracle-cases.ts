@@ -1,6 +1,11 @@
 // Seeded random schedules, zones and start instants for comparing the engine with robfig.
 
+import { Random } from '../../bench/fuzz-random.js';
 import type { OracleRequest, ZoneTransitions } from './robfig-oracle.js';
+
+// The parser fuzz of the benchmarks draws from the same seeded generator (mulberry32), so a
+// failing case reproduces from its seed in either place.
+export { Random };
 
 export const ORACLE_ZONES = [
   'UTC',
@@ -11,39 +16,6 @@ export const ORACLE_ZONES = [
   'Pacific/Chatham',
   'America/Santiago',
 ] as const;
-
-/** Small deterministic PRNG (mulberry32), so a failing case can be reproduced from its seed. */
-export class Random {
-  private state: number;
-
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  /** Returns a float in [0, 1). */
-  float(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  }
-
-  /** Returns an integer in [min, max]. */
-  int(min: number, max: number): number {
-    return min + Math.floor(this.float() * (max - min + 1));
-  }
-
-  pick<T>(items: readonly T[]): T {
-    const item = items[Math.floor(this.float() * items.length)];
-    if (item === undefined) throw new Error('pick from an empty list');
-    return item;
-  }
-
-  chance(probability: number): boolean {
-    return this.float() < probability;
-  }
-}
 
 const DESCRIPTORS = [
   '@yearly',
@@ -196,7 +168,7 @@ export function randomInstant(random: Random, transitions: readonly number[]): n
   if (transitions.length === 0 || random.chance(0.5)) {
     const start = Date.UTC(2020, 0, 1);
     const end = Date.UTC(2030, 0, 1);
-    const instant = start + Math.floor(random.float() * (end - start));
+    const instant = start + Math.floor(random.next() * (end - start));
     return random.chance(0.7) ? instant - (instant % 60_000) : instant;
   }
   const transition = random.pick(transitions);
