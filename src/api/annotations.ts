@@ -6,6 +6,9 @@ export const DST_POLICY_ANNOTATION = 'cronmesh.io/dst-policy';
 /** The reason an attempt is being stopped, which the worker records on its terminated containers. */
 export const STOP_REASON_ANNOTATION = 'cronmesh.io/stop-reason';
 
+/** Sandbox mode of an attempt's containers: `bubblewrap` or `none` (host processes). */
+export const SANDBOX_ANNOTATION = 'cronmesh.io/sandbox';
+
 /** Process group ids of an attempt's running containers, so a restarted server can end them. */
 export const PROCESS_GROUPS_ANNOTATION = 'cronmesh.io/process-groups';
 

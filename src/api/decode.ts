@@ -6,18 +6,22 @@
  * `yes`/`on` are booleans. Timestamps and sexagesimal numbers stay strings, as they do there.
  */
 import {
+  Composer,
   LineCounter,
+  Parser,
   isAlias,
   isMap,
   isScalar,
   isSeq,
-  parseAllDocuments,
+  type CST,
   type Document,
   type Node as YamlNode,
   type Tags,
 } from 'yaml';
 import { DecodeError } from './errors.js';
 import { parseFieldPath } from './field-path.js';
+import { maxManifestDepth, maxYamlAliasCount } from './limits.js';
+import { measureCstNesting, measureValueNesting } from './nesting.js';
 
 export interface DecodedDocument {
   object: Record<string, unknown>;
@@ -42,8 +46,8 @@ interface LineNode {
   children: Map<string, LineNode>;
 }
 
-// Bounds the line map for hostile inputs (deep nesting, alias chains).
-const maxDepth = 200;
+// Bounds the line map. Documents deeper than maxManifestDepth are rejected before it is built.
+const maxDepth = maxManifestDepth;
 
 // go-yaml v2 leaves timestamps and sexagesimal numbers (`1:30`) as strings.
 function dropNonKubernetesTags(tags: Tags): Tags {
@@ -63,17 +67,23 @@ const parseOptions = {
 
 /**
  * Decodes every non-empty document of `text`. A `kind: List` document is expanded into its
- * items. A document with syntax errors is left out of `documents`, and its first error goes to
- * `errors`. The other documents are still returned.
+ * items. A document with syntax errors, mappings and sequences nested deeper than
+ * maxManifestDepth, or aliases that expand beyond maxYamlAliasCount is left out of `documents`,
+ * and its first error goes to `errors`. The other documents are still returned.
  */
 export function decodeManifests(text: string, file: string): DecodeResult {
   const lineCounter = new LineCounter();
-  const parsed = parseAllDocuments(text, { ...parseOptions, lineCounter });
   const documents: DecodedDocument[] = [];
   const errors: DecodeError[] = [];
-  if (!Array.isArray(parsed)) return { documents, errors };
-
   const lineAt = (offset: number): number => lineCounter.linePos(offset).line;
+
+  // A document nested too deeply is left out before composition, because the composer recurses
+  // once per level and would overflow the stack.
+  const tokens = new Parser(lineCounter.addNewLine).parse(text);
+  const shallow = withoutDeepDocuments(tokens, (offset, depth) => {
+    errors.push(new DecodeError(file, nestingMessage(depth), lineAt(offset)));
+  });
+  const parsed = Array.from(new Composer(parseOptions).compose(shallow));
 
   for (const doc of parsed) {
     const syntaxError = doc.errors[0];
@@ -85,17 +95,26 @@ export function decodeManifests(text: string, file: string): DecodeResult {
 
     let value: unknown;
     try {
-      // toJS rejects alias expansion beyond its default limit of 100 (a "billion laughs" input).
-      value = doc.toJS();
+      value = doc.toJS({ maxAliasCount: maxYamlAliasCount });
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      errors.push(new DecodeError(file, message, lineAt(doc.range[0])));
+      errors.push(new DecodeError(file, toJsErrorMessage(error), lineAt(doc.range[0])));
       continue;
     }
     if (value === null || value === undefined) continue;
 
     const contents = doc.contents as YamlNode | null;
     const line = contents?.range ? lineAt(contents.range[0]) : 1;
+    // Aliases copy anchored nodes into deeper places, so the decoded value can nest deeper than
+    // the text, and an alias inside its own anchor makes the value contain itself.
+    const depth = measureValueNesting(value);
+    if (depth > maxManifestDepth) {
+      const message =
+        depth === Number.POSITIVE_INFINITY
+          ? 'a YAML alias refers to a node that contains the alias, so the value would be infinite'
+          : `${nestingMessage(depth)} once the YAML aliases are expanded`;
+      errors.push(new DecodeError(file, message, line));
+      continue;
+    }
     if (!isPlainObject(value)) {
       const found = Array.isArray(value) ? 'a list' : `a ${typeof value}`;
       errors.push(
@@ -116,7 +135,46 @@ export function decodeManifests(text: string, file: string): DecodeResult {
       lineOf: (path) => findLine(tree, parseFieldPath(path)),
     });
   }
+  // Nesting errors are found before the other documents are composed, so they come first.
+  errors.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
   return { documents, errors };
+}
+
+/** Passes the parser's tokens on, except documents that nest deeper than maxManifestDepth. */
+function* withoutDeepDocuments(
+  tokens: Iterable<CST.Token>,
+  reject: (offset: number, depth: number) => void,
+): Generator<CST.Token> {
+  for (const token of tokens) {
+    if (token.type === 'document') {
+      const nesting = measureCstNesting(token, maxManifestDepth);
+      if (nesting.offsetBeyondLimit !== undefined) {
+        reject(nesting.offsetBeyondLimit, nesting.depth);
+        continue;
+      }
+    }
+    yield token;
+  }
+}
+
+function nestingMessage(depth: number): string {
+  return (
+    `mappings and sequences are nested ${depth} levels deep, more than the limit of ` +
+    `${maxManifestDepth} levels`
+  );
+}
+
+/** Returns the message for an error of toJS, naming the limit when aliases exceed it. */
+function toJsErrorMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  // The yaml package (2.x) throws a ReferenceError with this text when maxAliasCount is exceeded.
+  if (error instanceof ReferenceError && message.startsWith('Excessive alias count')) {
+    return (
+      `YAML aliases copy their anchored nodes more than ${maxYamlAliasCount} times, the limit ` +
+      'that stops alias expansion ("billion laughs") attacks'
+    );
+  }
+  return message;
 }
 
 function expandList(

@@ -218,6 +218,8 @@ export interface ContainerStatus {
   name: string;
   restartCount: number;
   ready?: boolean;
+  /** False until the startup probe passed; true for a running container without one. */
+  started?: boolean;
   state?: {
     waiting?: { reason?: string; message?: string };
     running?: { startedAt: string };
@@ -235,6 +237,16 @@ export interface ContainerStatus {
 
 export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed';
 
+/** A pod condition as kubelet sets it, such as `Ready` or `ContainersReady`. */
+export interface PodCondition {
+  type: string;
+  status: ConditionStatus;
+  reason?: string;
+  message?: string;
+  lastProbeTime?: string;
+  lastTransitionTime?: string;
+}
+
 export interface PodStatus {
   phase: PodPhase;
   reason?: string;
@@ -246,6 +258,7 @@ export interface PodStatus {
   heartbeatTime?: string;
   containerStatuses?: ContainerStatus[];
   initContainerStatuses?: ContainerStatus[];
+  conditions?: PodCondition[];
 }
 
 /** A Job attempt. It plays the role of a Pod: one run of the Job's template. */

@@ -7,7 +7,6 @@ import type { AnyResource, ObjectMeta, PodSpec, PodTemplateSpec } from './types.
 
 // Remove an entry when the runtime starts to enforce the field.
 const unenforcedPodFields = new Set([
-  'volumes',
   'nodeName',
   'affinity',
   'tolerations',
@@ -17,10 +16,6 @@ const unenforcedPodFields = new Set([
   'priorityClassName',
   'priority',
   'preemptionPolicy',
-  'serviceAccountName',
-  'serviceAccount',
-  'automountServiceAccountToken',
-  'securityContext',
   'imagePullSecrets',
   'hostAliases',
   'hostname',
@@ -28,18 +23,12 @@ const unenforcedPodFields = new Set([
   'setHostnameAsFQDN',
   'dnsPolicy',
   'dnsConfig',
-  'hostNetwork',
-  'hostPID',
-  'hostIPC',
-  'hostUsers',
-  'shareProcessNamespace',
   'runtimeClassName',
   'overhead',
   'readinessGates',
   'enableServiceLinks',
   'os',
   'resourceClaims',
-  'resources',
   'ephemeralContainers',
 ]);
 
@@ -47,14 +36,8 @@ const unenforcedContainerFields = new Set([
   'image',
   'imagePullPolicy',
   'ports',
-  'resources',
   'resizePolicy',
-  'livenessProbe',
-  'readinessProbe',
-  'startupProbe',
   'lifecycle',
-  'securityContext',
-  'volumeMounts',
   'volumeDevices',
   'terminationMessagePath',
   'terminationMessagePolicy',
@@ -116,6 +99,27 @@ function templateFields(template: PodTemplateSpec | undefined, path: string): st
   ];
 }
 
+/**
+ * Lists the part of a container's `resources` that has no effect: `ephemeral-storage`, which
+ * validation accepts because cluster manifests commonly set it. Validation rejects resource
+ * claims and every other resource name but cpu and memory.
+ */
+function unenforcedResources(resources: unknown, path: string): string[] {
+  if (typeof resources !== 'object' || resources === null) return [];
+  const paths: string[] = [];
+  for (const group of ['requests', 'limits'] as const) {
+    const quantities = (resources as Record<string, unknown>)[group];
+    if (
+      typeof quantities === 'object' &&
+      quantities !== null &&
+      'ephemeral-storage' in quantities
+    ) {
+      paths.push(keyPath(childPath(path, group), 'ephemeral-storage'));
+    }
+  }
+  return paths;
+}
+
 function podSpecFields(spec: PodSpec | undefined, path: string): string[] {
   const paths: string[] = [];
   for (const [field, value] of Object.entries(spec ?? {})) {
@@ -130,6 +134,9 @@ function podSpecFields(spec: PodSpec | undefined, path: string): string[] {
             paths.push(childPath(containerPath, containerField));
           }
         }
+        paths.push(
+          ...unenforcedResources(container.resources, childPath(containerPath, 'resources')),
+        );
       });
     }
   }

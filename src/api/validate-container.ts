@@ -21,6 +21,10 @@ import {
 } from './names.js';
 import { parseQuantity } from './quantity.js';
 import type { Container, EnvFromSource, EnvVar, KeyRef } from './types.js';
+import { validateProbes } from './validate-probes.js';
+import type { SecurityContext } from './security-context.js';
+import { checkMountSupport, type LocalVolumeMount } from './validate-local-volumes.js';
+import { validateContainerSecurityContext } from './validate-security.js';
 
 interface ContainerPort {
   name?: string;
@@ -29,32 +33,14 @@ interface ContainerPort {
   protocol?: string;
 }
 
-interface VolumeMount {
+interface VolumeMount extends LocalVolumeMount {
   name?: string;
-  mountPath?: string;
-  subPath?: string;
 }
-
-type Handler = Record<string, unknown> & {
-  httpGet?: { port?: number | string };
-  tcpSocket?: { port?: number | string };
-  grpc?: { port?: number };
-};
-
-type Probe = Handler & Record<string, unknown>;
 
 const portRangeMessage = 'must be between 1 and 65535, inclusive';
 const pullPolicies = ['Always', 'IfNotPresent', 'Never'];
 const terminationMessagePolicies = ['File', 'FallbackToLogsOnError'];
 const portProtocols = ['SCTP', 'TCP', 'UDP'];
-const probeCounters = [
-  'initialDelaySeconds',
-  'timeoutSeconds',
-  'periodSeconds',
-  'successThreshold',
-  'failureThreshold',
-];
-const handlerTypes = ['exec', 'httpGet', 'tcpSocket', 'grpc', 'sleep'];
 const envFieldPaths = [
   'metadata.name',
   'metadata.namespace',
@@ -127,6 +113,12 @@ export function validateContainer(
   );
   errors.push(...validateProbes(container, path, role));
   errors.push(...validateResources(container.resources, childPath(path, 'resources')));
+  errors.push(
+    ...validateContainerSecurityContext(
+      container.securityContext as SecurityContext | undefined,
+      childPath(path, 'securityContext'),
+    ),
+  );
   return errors;
 }
 
@@ -317,6 +309,7 @@ function validateVolumeMounts(
     if (mount.subPath !== undefined && mount.subPath !== '') {
       errors.push(...validateRelativePath(mount.subPath, childPath(mountPath, 'subPath')));
     }
+    errors.push(...checkMountSupport(mount, mountPath));
   });
   return errors;
 }
@@ -329,79 +322,60 @@ export function validateRelativePath(value: string, path: string): FieldError[] 
   return errors;
 }
 
-function validateProbes(container: Container, path: string, role: ContainerRole): FieldError[] {
-  const errors: FieldError[] = [];
-  const isSidecar = role === 'initContainer' && container.restartPolicy === 'Always';
-  for (const probeName of ['livenessProbe', 'readinessProbe', 'startupProbe'] as const) {
-    const probe = container[probeName] as Probe | undefined;
-    if (probe === undefined) continue;
-    const probePath = childPath(path, probeName);
-    if (role === 'initContainer' && !isSidecar) {
-      errors.push(
-        forbidden(probePath, 'may not be set for init containers without restartPolicy=Always'),
-      );
-      continue;
-    }
-    errors.push(...validateHandler(probe, probePath));
-    for (const counter of probeCounters) {
-      const value = probe[counter];
-      if (typeof value === 'number' && value < 0) {
-        errors.push(
-          invalid(childPath(probePath, counter), value, 'must be greater than or equal to 0'),
-        );
-      }
-    }
-    const threshold = probe.successThreshold;
-    if (probeName !== 'readinessProbe' && typeof threshold === 'number' && threshold !== 1) {
-      errors.push(invalid(childPath(probePath, 'successThreshold'), threshold, 'must be 1'));
-    }
-    const grace = probe.terminationGracePeriodSeconds;
-    if (typeof grace === 'number' && grace <= 0) {
-      errors.push(
-        invalid(
-          childPath(probePath, 'terminationGracePeriodSeconds'),
-          grace,
-          'must be greater than 0',
-        ),
-      );
-    }
-  }
+/** Kubernetes' error text for a quantity its parser rejects. */
+const quantityFormat =
+  "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
 
-  const lifecycle = container.lifecycle as { postStart?: Handler; preStop?: Handler } | undefined;
-  for (const hook of ['postStart', 'preStop'] as const) {
-    const handler = lifecycle?.[hook];
-    if (handler)
-      errors.push(...validateHandler(handler, childPath(childPath(path, 'lifecycle'), hook)));
+/**
+ * Returns why cronmesh rejects a resource name, or undefined for cpu and memory, the two it
+ * enforces (limits with cgroups or rlimits, requests by worker admission), and for
+ * ephemeral-storage.
+ */
+function describeUnsupportedResource(resource: string): string | undefined {
+  if (resource === 'cpu' || resource === 'memory') return undefined;
+  // Accepted but not enforced, because cluster manifests commonly set it; `describe` lists it.
+  if (resource === 'ephemeral-storage') return undefined;
+  const supported = 'cronmesh supports only cpu and memory';
+  if (resource.startsWith('hugepages-')) {
+    return `not supported: cronmesh does not reserve huge pages; ${supported}`;
   }
-  return errors;
+  if (resource.includes('/')) {
+    return `not supported: extended resources need a device plugin, which cronmesh lacks; ${supported}`;
+  }
+  return `must be a standard resource for containers; ${supported}`;
 }
 
-function validateHandler(handler: Handler, path: string): FieldError[] {
-  const present = handlerTypes.filter((type) => handler[type] !== undefined);
-  if (present.length === 0) return [required(path, 'must specify a handler type')];
-  const errors = present
-    .slice(1)
-    .map((type) => forbidden(childPath(path, type), 'may not specify more than 1 handler type'));
-
-  for (const type of ['httpGet', 'tcpSocket'] as const) {
-    const port = handler[type]?.port;
-    if (port === undefined) continue;
-    const portPath = childPath(childPath(path, type), 'port');
-    if (typeof port === 'number' && !isPortNumber(port))
-      errors.push(invalid(portPath, port, portRangeMessage));
-    if (typeof port === 'string')
-      for (const message of checkPortName(port)) errors.push(invalid(portPath, port, message));
-  }
-  const grpcPort = handler.grpc?.port;
-  if (grpcPort !== undefined && !isPortNumber(grpcPort)) {
-    errors.push(invalid(childPath(childPath(path, 'grpc'), 'port'), grpcPort, portRangeMessage));
-  }
-  return errors;
+/**
+ * Rejects pod-level `spec.resources`. cronmesh enforces limits and requests per container
+ * (a cgroup per container run, worker admission by the containers' requests) and creates no
+ * pod-level cgroup that a pod-wide limit could go to.
+ */
+export function validatePodResources(resources: unknown, path: string): FieldError[] {
+  if (resources === undefined) return [];
+  return [
+    forbidden(
+      path,
+      'pod-level resources are not supported: cronmesh enforces resources per container; ' +
+        'set resources.requests and resources.limits on each container instead',
+    ),
+  ];
 }
 
-/** Checks that quantities are not negative and that each request fits its limit. */
+/**
+ * Checks that each resource is one cronmesh enforces, that quantities parse and are not
+ * negative, that each request fits its limit, and that no resource claim is set.
+ */
 export function validateResources(resources: Container['resources'], path: string): FieldError[] {
   const errors: FieldError[] = [];
+  if ((resources as { claims?: unknown } | undefined)?.claims !== undefined) {
+    errors.push(
+      forbidden(
+        childPath(path, 'claims'),
+        'resource claims are not supported: cronmesh has no dynamic resource allocation ' +
+          'driver to prepare the devices they name',
+      ),
+    );
+  }
   const limits = resources?.limits ?? {};
   const requests = resources?.requests ?? {};
   for (const [group, quantities] of [
@@ -409,8 +383,21 @@ export function validateResources(resources: Container['resources'], path: strin
     ['requests', requests],
   ] as const) {
     for (const [resource, quantity] of Object.entries(quantities)) {
+      const unsupportedDetail = describeUnsupportedResource(resource);
+      if (unsupportedDetail !== undefined) {
+        errors.push(
+          invalid(keyPath(childPath(path, group), resource), resource, unsupportedDetail),
+        );
+        continue;
+      }
       const value = parseQuantity(quantity);
-      if (value !== undefined && value < 0) {
+      // The schema check admits what matches Kubernetes' quantity pattern, which is looser
+      // than its parser: `1.2.3Gi` matches, but no limit could be derived from it.
+      if (value === undefined) {
+        errors.push(
+          invalid(keyPath(childPath(path, group), resource), String(quantity), quantityFormat),
+        );
+      } else if (value < 0) {
         errors.push(
           invalid(
             keyPath(childPath(path, group), resource),

@@ -21,10 +21,13 @@ import {
 import {
   validateContainer,
   validateRelativePath,
-  validateResources,
+  validatePodResources,
 } from './validate-container.js';
 import { validateAnnotations, validateLabels } from './validate-meta.js';
-import type { Container, PodSpec, PodTemplateSpec } from './types.js';
+import { checkItemPath, checkVolumeSupport } from './validate-local-volumes.js';
+import { validatePodSecurityContext } from './validate-security.js';
+import type { PodSecurityContext } from './security-context.js';
+import type { PodSpec, PodTemplateSpec } from './types.js';
 
 interface Volume {
   name?: string;
@@ -130,9 +133,16 @@ export function validatePodSpec(spec: PodSpec | undefined, path: string): FieldE
       childPath(path, 'hostAliases'),
     ),
   );
-  if (spec?.resources !== undefined) {
+  errors.push(...validatePodResources(spec?.resources, childPath(path, 'resources')));
+  errors.push(
+    ...validatePodSecurityContext(
+      spec?.securityContext as PodSecurityContext | undefined,
+      childPath(path, 'securityContext'),
+    ),
+  );
+  if (spec?.hostUsers === false) {
     errors.push(
-      ...validateResources(spec.resources as Container['resources'], childPath(path, 'resources')),
+      forbidden(childPath(path, 'hostUsers'), 'cronmesh cannot run a job in a user namespace'),
     );
   }
   return errors;
@@ -188,8 +198,10 @@ function validateVolumes(volumes: Volume[], path: string): FieldError[] {
       );
     }
     const [source] = sources;
-    if (source !== undefined)
+    if (source !== undefined) {
       errors.push(...validateVolumeSource(source, volume[source], childPath(volumePath, source)));
+      errors.push(...checkVolumeSupport(source, volume[source], volumePath));
+    }
   });
   return errors;
 }
@@ -224,7 +236,10 @@ function validateKeyToPath(item: KeyToPath, path: string): FieldError[] {
   if ((item.key ?? '') === '') errors.push(required(childPath(path, 'key'), ''));
   const target = item.path ?? '';
   if (target === '') errors.push(required(childPath(path, 'path'), ''));
-  else errors.push(...validateRelativePath(target, childPath(path, 'path')));
+  else {
+    errors.push(...validateRelativePath(target, childPath(path, 'path')));
+    errors.push(...checkItemPath(target, childPath(path, 'path')));
+  }
   if (item.mode !== undefined && (item.mode < 0 || item.mode > 0o777)) {
     errors.push(invalid(childPath(path, 'mode'), item.mode, fileModeMessage));
   }

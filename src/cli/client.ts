@@ -44,10 +44,14 @@ interface RequestOptions {
 export class ApiClient {
   readonly server: string;
 
-  /** `signal` ends every request of this client when it aborts (SIGINT, SIGTERM). */
+  /**
+   * `signal` ends every request of this client when it aborts (SIGINT, SIGTERM). `token`, when
+   * given, is sent as `Authorization: Bearer <token>`.
+   */
   constructor(
     server: string,
     private readonly signal?: AbortSignal,
+    private readonly token?: string,
   ) {
     this.server = server.replace(/\/+$/, '');
   }
@@ -105,13 +109,12 @@ export class ApiClient {
     for (const [key, value] of Object.entries(options.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, value);
     }
-    const init: RequestInit = { method, headers: { Accept: 'application/json' } };
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (this.token !== undefined) headers['Authorization'] = `Bearer ${this.token}`;
+    const init: RequestInit = { method, headers };
     if (options.body !== undefined) {
       init.body = JSON.stringify(options.body);
-      init.headers = {
-        Accept: 'application/json',
-        'Content-Type': options.contentType ?? 'application/json',
-      };
+      headers['Content-Type'] = options.contentType ?? 'application/json';
     }
     if (this.signal !== undefined) init.signal = this.signal;
 

@@ -20,8 +20,8 @@ export function isLoopbackHost(host: string): boolean {
 
 /**
  * Logs a warning when the API listens on an address other than loopback, such as 0.0.0.0 (every
- * interface). The API has no authentication yet, so anyone who can reach it can create Jobs and
- * thereby run commands as the user of `cronmesh serve`.
+ * interface), without requiring tokens (`--insecure-allow-anonymous`). Anyone who can reach it
+ * can then create Jobs and thereby run commands as the user of `cronmesh serve`.
  */
 export function warnIfNotLoopback(logger: Logger, host: string, port: number): void {
   if (isLoopbackHost(host)) return;

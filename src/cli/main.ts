@@ -9,6 +9,7 @@ import { runGet } from './commands/get.js';
 import { runLogs } from './commands/logs.js';
 import { runServe } from './commands/serve.js';
 import { runSetSuspend } from './commands/suspend.js';
+import { runTokenCreate, runTokenDelete, runTokenList } from './commands/token.js';
 import { runWorker } from './commands/worker.js';
 import type { CommandContext, Output } from './context.js';
 import { CliError, formatError } from './errors.js';
@@ -16,6 +17,8 @@ import { readManifestSources, readStdinText } from './manifest-files.js';
 import { runNext } from './next.js';
 import { parseServerUrl } from './server-url.js';
 import { readPackageVersion } from './version.js';
+import { sandboxFlagHelp } from './sandbox-flag.js';
+import { resolveToken } from './token-source.js';
 import { parseSources } from './commands/apply.js';
 
 const defaultServer = 'http://127.0.0.1:8080';
@@ -40,15 +43,34 @@ function withServerOptions(command: Command): Command {
         .env('CRONMESH_SERVER')
         .default(defaultServer),
     )
-    .option('-n, --namespace <namespace>', 'namespace of the objects', 'default');
+    .option('-n, --namespace <namespace>', 'namespace of the objects', 'default')
+    .addOption(
+      new Option('--token <token>', 'bearer token to send to the API server').env('CRONMESH_TOKEN'),
+    )
+    .addOption(
+      new Option('--token-file <path>', 'file whose content is the bearer token to send').env(
+        'CRONMESH_TOKEN_FILE',
+      ),
+    );
 }
 
 function contextOf(command: Command): CommandContext {
-  const options = command.opts<{ server: string; namespace: string }>();
+  const options = command.opts<{
+    server: string;
+    namespace: string;
+    token?: string;
+    tokenFile?: string;
+  }>();
   const fromEnvironment = command.getOptionValueSource('server') === 'env';
   const server = parseServerUrl(options.server, fromEnvironment ? 'CRONMESH_SERVER' : '--server');
+  const token = resolveToken({
+    token: options.token,
+    tokenSource: command.getOptionValueSource('token'),
+    tokenFile: options.tokenFile,
+    tokenFileSource: command.getOptionValueSource('tokenFile'),
+  });
   return {
-    client: new ApiClient(server, interrupt.signal),
+    client: new ApiClient(server, interrupt.signal, token),
     namespace: options.namespace,
     namespaceFromFlag: command.getOptionValueSource('namespace') === 'cli',
     out: output,
@@ -95,6 +117,14 @@ function buildProgram(): Command {
       '4',
     )
     .option(
+      '--worker-capacity-cpu <quantity>',
+      "CPUs the embedded worker offers to the requests of attempts, e.g. 2 or 1500m (default: the machine's CPUs)",
+    )
+    .option(
+      '--worker-capacity-memory <quantity>',
+      "bytes of memory the embedded worker offers to the requests of attempts, e.g. 4Gi (default: the machine's memory)",
+    )
+    .option(
       '--leader-elect <bool>',
       'run the controllers only while holding the controller lease (default: true with --store, false with SQLite)',
     )
@@ -114,6 +144,12 @@ function buildProgram(): Command {
       '2s',
     )
     .option('--dst-policy <policy>', 'default DST policy of CronJobs: cron or kubernetes', 'cron')
+    .option('--sandbox <mode>', sandboxFlagHelp, 'auto')
+    .option(
+      '--encryption-key-file <path>',
+      'file of the keys that encrypt Secrets in the store: one [ID:]BASE64 key of 32 bytes per ' +
+        'line, the first one encrypts (default: CRONMESH_ENCRYPTION_KEY, else <data-dir>/encryption.key, created on first start)',
+    )
     .option(
       '--log-level <level>',
       'log level: trace, debug, info, warn, error, fatal or silent',
@@ -125,6 +161,16 @@ function buildProgram(): Command {
       'manifest file or directory to apply at start (repeatable)',
       collect,
       [],
+    )
+    .option(
+      '--auth',
+      'require a bearer token on every API request; on first start, write a token of an admin ' +
+        'of every namespace to <data-dir>/admin.token',
+    )
+    .option(
+      '--insecure-allow-anonymous',
+      'serve requests without a token on a non-loopback --listen address, letting anyone who ' +
+        'can reach it run commands as this user',
     )
     .action(
       action((options: Parameters<typeof runServe>[0], command: Command) =>
@@ -149,6 +195,14 @@ function buildProgram(): Command {
     )
     .option('--concurrency <n>', 'attempts this worker runs at the same time', '4')
     .option(
+      '--capacity-cpu <quantity>',
+      "CPUs the worker offers to the requests of attempts, e.g. 2 or 1500m (default: the machine's CPUs)",
+    )
+    .option(
+      '--capacity-memory <quantity>',
+      "bytes of memory the worker offers to the requests of attempts, e.g. 4Gi (default: the machine's memory)",
+    )
+    .option(
       '--labels <key=value,...>',
       "the worker's labels; it runs only attempts whose nodeSelector they satisfy",
       '',
@@ -160,6 +214,17 @@ function buildProgram(): Command {
       '40s',
     )
     .option('--heartbeat-interval <duration>', 'time between heartbeats', '10s')
+    .option('--sandbox <mode>', sandboxFlagHelp, 'auto')
+    .option(
+      '--api-server <url>',
+      'URL of the cronmesh serve API as attempts on this host reach it, given to attempts with a ' +
+        'service account token as CRONMESH_SERVER (default: none)',
+    )
+    .option(
+      '--encryption-key-file <path>',
+      'file of the keys that encrypt Secrets in the store: one [ID:]BASE64 key of 32 bytes per ' +
+        'line, the first one encrypts (default: CRONMESH_ENCRYPTION_KEY, with the same keys as cronmesh serve)',
+    )
     .option(
       '--log-level <level>',
       'log level: trace, debug, info, warn, error, fatal or silent',
@@ -268,6 +333,47 @@ function buildProgram(): Command {
             podRunningTimeoutMs: seconds * 1000,
           });
         },
+      ),
+    );
+
+  const token = program
+    .command('token')
+    .description('Create, list and delete the bearer tokens of the API');
+  withServerOptions(token.command('create'))
+    .description('Create a bearer token and print it; the server keeps only its hash')
+    .requiredOption('--role <role>', 'viewer, editor or admin')
+    .option('-A, --all-namespaces', 'grant the role in every namespace instead of -n')
+    .option(
+      '--service-account <name>',
+      'make the token act as this service account of -n, whose role the pods with this ' +
+        'serviceAccountName then have',
+    )
+    .option(
+      '--expires-in <duration>',
+      'lifetime such as 30m or 24h (default: none, or the expiry of the token used to create it)',
+    )
+    .option('-o, --output <format>', 'json or yaml: print the whole Token object')
+    .action(
+      action((options: Parameters<typeof runTokenCreate>[1], command: Command) =>
+        runTokenCreate(contextOf(command), options),
+      ),
+    );
+  withServerOptions(token.command('list'))
+    .description('List the tokens of the namespace, without their secrets')
+    .option('-A, --all-namespaces', 'list the tokens of every namespace')
+    .option('-o, --output <format>', 'json or yaml')
+    .action(
+      action((options: Parameters<typeof runTokenList>[1], command: Command) =>
+        runTokenList(contextOf(command), options),
+      ),
+    );
+  withServerOptions(token.command('delete'))
+    .description('Delete tokens by ID; requests with them fail at once')
+    .argument('<id...>', 'token IDs, as token list prints them')
+    .option('-A, --all-namespaces', 'delete tokens that grant a role in every namespace')
+    .action(
+      action((ids: string[], options: Parameters<typeof runTokenDelete>[2], command: Command) =>
+        runTokenDelete(contextOf(command), ids, options),
       ),
     );
 

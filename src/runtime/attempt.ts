@@ -3,6 +3,8 @@ import type { Clock } from '../util/clock.js';
 import { AttemptLog } from './attempt-log.js';
 import type { Confiner } from './confinement.js';
 import { ContainerProcess } from './container-process.js';
+import { ContainerProbes } from './probes/container-probes.js';
+import type { ProbeSpec } from './probes/types.js';
 import { RestartBackoff } from './restart-backoff.js';
 import type {
   AttemptHooks,
@@ -14,6 +16,12 @@ import type {
 
 /** Seconds between SIGTERM and SIGKILL when the spec sets none, as in Kubernetes. */
 export const DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS = 30;
+
+/**
+ * Shortest grace period of a kill after a failed probe. Kubelet raises any shorter one to this
+ * (minimumGracePeriodInSeconds in pkg/kubelet/kuberuntime/kuberuntime_container.go).
+ */
+export const MIN_PROBE_KILL_GRACE_PERIOD_SECONDS = 2;
 
 /** Abort reason used when the abort signal carries no reason string. */
 export const DEFAULT_STOP_REASON = 'Stopped';
@@ -34,6 +42,8 @@ export class AttemptRun {
   private readonly id: string;
   private readonly running = new Set<ContainerProcess>();
   private readonly pendingRestarts = new Set<() => void>();
+  /** Results of container runs that were killed after a failed liveness or startup probe. */
+  private readonly probeKills = new WeakSet<ContainerResult>();
   private stopReason: string | undefined;
   private hookFailure: { error: unknown } | undefined;
 
@@ -120,7 +130,9 @@ export class AttemptRun {
       last = result;
       this.callHook(() => hooks.onContainerExit(container.name, result));
 
-      const mayRestart = this.spec.restartPolicy === 'OnFailure' && result.exitCode !== 0;
+      // Kubelet restarts a container killed after a failed probe even when it exited with 0.
+      const failed = result.exitCode !== 0 || this.probeKills.has(result);
+      const mayRestart = this.spec.restartPolicy === 'OnFailure' && failed;
       if (!mayRestart || this.stopReason !== undefined) return result;
 
       const delayMs = backoff.delayAfterFailure(result.finishedAt);
@@ -140,6 +152,9 @@ export class AttemptRun {
   ): Promise<ContainerResult> {
     const grace =
       this.spec.terminationGracePeriodSeconds ?? DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS;
+    // Set from onStart, which may run before ContainerProcess.start returns.
+    let probes: ContainerProbes | undefined;
+    let killedByProbe = false;
     const containerProcess = ContainerProcess.start(container, {
       clock: this.settings.clock,
       now: () => this.now(),
@@ -148,15 +163,77 @@ export class AttemptRun {
       restartCount,
       confiners: this.settings.confiners,
       runId: `${this.id}-${container.name}-${restartCount}`,
-      onStart: (startedAt, pid) =>
-        this.callHook(() => this.hooks.onContainerStart(container.name, startedAt, pid)),
+      onStart: (startedAt, pid) => {
+        this.callHook(() => this.hooks.onContainerStart(container.name, startedAt, pid));
+        probes = this.startProbes(container, restartCount, startedAt, (kind, spec) => {
+          killedByProbe = this.killAfterProbeFailure(container.name, containerProcess, kind, spec);
+        });
+      },
     });
     this.running.add(containerProcess);
     try {
-      return await containerProcess.finished;
+      const result = await containerProcess.finished;
+      if (killedByProbe) this.probeKills.add(result);
+      return result;
     } finally {
+      // Waits for probes under way to end, so no probe process or socket outlives the run.
+      if (probes !== undefined) await probes.stop();
       this.running.delete(containerProcess);
     }
+  }
+
+  /** Starts the probe loops of a container run, or returns undefined when it has no probes. */
+  private startProbes(
+    container: ResolvedContainer,
+    restartCount: number,
+    startedAt: number,
+    onFailure: (kind: 'liveness' | 'startup', spec: ProbeSpec) => void,
+  ): ContainerProbes | undefined {
+    if (container.probes === undefined) return undefined;
+    const { hooks } = this;
+    return ContainerProbes.start({
+      clock: this.settings.clock,
+      container,
+      probes: container.probes,
+      startedAt,
+      confiners: this.settings.confiners,
+      runId: `${this.id}-${container.name}-${restartCount}`,
+      restartCount,
+      onStateChange: (state) =>
+        this.callHook(() => hooks.onContainerProbeState?.(container.name, state)),
+      onEvent: (type, reason, message) =>
+        this.callHook(() => hooks.onContainerEvent?.(container.name, type, reason, message)),
+      onFailure,
+    });
+  }
+
+  /**
+   * Stops a container whose liveness or startup probe failed and records kubelet's `Killing`
+   * event. The grace period is the probe's, else the pod's, and at least
+   * MIN_PROBE_KILL_GRACE_PERIOD_SECONDS. Returns false, and does nothing, when the attempt is
+   * already stopping.
+   */
+  private killAfterProbeFailure(
+    name: string,
+    containerProcess: ContainerProcess,
+    kind: 'liveness' | 'startup',
+    spec: ProbeSpec,
+  ): boolean {
+    if (this.stopReason !== undefined) return false;
+    const restart = this.spec.restartPolicy === 'OnFailure' ? ', will be restarted' : '';
+    const message = `Container ${name} failed ${kind} probe${restart}`;
+    this.callHook(() => this.hooks.onContainerEvent?.(name, 'Normal', 'Killing', message));
+    const graceSeconds = Math.max(
+      MIN_PROBE_KILL_GRACE_PERIOD_SECONDS,
+      spec.terminationGracePeriodSeconds ??
+        this.spec.terminationGracePeriodSeconds ??
+        DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS,
+    );
+    containerProcess.stop(`${kind} probe failed`, {
+      reasonFromExitStatus: true,
+      gracePeriodMs: graceSeconds * 1000,
+    });
+    return true;
   }
 
   /** Waits `delayMs` on the clock, or less if the attempt stops meanwhile. */

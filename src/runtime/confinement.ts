@@ -14,6 +14,11 @@ export interface LaunchCommand {
   env: Record<string, string>;
   /** Working directory of the spawned process; unset means cronmesh's own. */
   cwd?: string;
+  /**
+   * Open file descriptors that the process receives as descriptors 3, 4, ... in this order,
+   * such as a seccomp program for bwrap. The layer that opened one closes it in `release`.
+   */
+  inheritedFds?: number[];
 }
 
 /** Exit status of the spawned process, before any layer explains it. */
@@ -39,6 +44,12 @@ export interface Confinement {
    * was killed and before `release`.
    */
   explainExit?(exit: ProcessExit): Promise<ExitExplanation | undefined>;
+  /**
+   * Kills the processes of the run that the layer reaches and a process group kill does not,
+   * such as descendants that called setsid, as a container runtime ends a container whose main
+   * process exited. Called after that exit and before the output is drained. Must not throw.
+   */
+  killRemaining?(): Promise<void>;
   /** Removes what the layer created for this run. Called once, and must not throw. */
   release(): Promise<void>;
 }

@@ -43,6 +43,18 @@ export interface ContainerProcessOptions {
   onStart(startedAt: number, pid: number): void;
 }
 
+/** Options of a `ContainerProcess.stop` that differs from an ordinary stop. */
+export interface StopOptions {
+  /** Milliseconds between SIGTERM and SIGKILL for this stop, in place of `gracePeriodMs`. */
+  gracePeriodMs?: number;
+  /**
+   * Keeps the termination reason the exit status gives (`Completed` or `Error`), as kubelet
+   * does for a container it kills after a failed probe. The stop reason is then only in the
+   * message.
+   */
+  reasonFromExitStatus?: boolean;
+}
+
 /**
  * One run of one container as a child process in its own process group. `finished`
  * resolves, and never rejects, once the process has exited, its group has been killed
@@ -53,6 +65,7 @@ export class ContainerProcess {
   private pid: number | undefined;
   private exited = false;
   private stopReason: string | undefined;
+  private stopOptions: StopOptions = {};
   private graceTimer: Timer | undefined;
   private killedAfterGrace = false;
   private readonly signalErrors: string[] = [];
@@ -74,9 +87,10 @@ export class ContainerProcess {
    * Sends SIGTERM to the process group, then SIGKILL once the grace period has passed on
    * the clock. Does nothing when the process has already exited or a stop is under way.
    */
-  stop(reason: string): void {
+  stop(reason: string, options: StopOptions = {}): void {
     if (this.stopReason !== undefined || this.exited) return;
     this.stopReason = reason;
+    this.stopOptions = options;
     if (this.pid !== undefined) this.sendStopSignals(this.pid);
   }
 
@@ -147,7 +161,7 @@ export class ContainerProcess {
         cwd: launch.cwd,
         env: launch.env,
         detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
+        stdio: ['ignore', 'pipe', 'pipe', ...(launch.inheritedFds ?? [])],
       });
     } catch (error) {
       // Node throws here for spawn errors other than ENOENT, EACCES, EAGAIN, EMFILE, ENFILE.
@@ -191,6 +205,8 @@ export class ContainerProcess {
     // Kubernetes kills the container's whole cgroup once its main process exits. Killing
     // the process group is the local equivalent, and it also closes the output pipes.
     this.recordSignalError(signalProcessGroup(pid, 'SIGKILL'));
+    // A layer with a cgroup also reaches the descendants that left the process group.
+    for (const confinement of this.confinements) await confinement.killRemaining?.();
 
     const drained = await this.waitForOutput(closed);
     if (!drained) {
@@ -201,7 +217,11 @@ export class ContainerProcess {
     stderr.end();
 
     let exitCode = code ?? (signal === null ? START_FAILURE_EXIT_CODE : exitCodeForSignal(signal));
-    let reason = stoppedWith ?? (exitCode === 0 ? 'Completed' : 'Error');
+    const exitReason = exitCode === 0 ? 'Completed' : 'Error';
+    let reason =
+      stoppedWith === undefined || this.stopOptions.reasonFromExitStatus === true
+        ? exitReason
+        : stoppedWith;
     let message = this.composeMessage(stoppedWith, drained);
     const explanation = await this.explainExit({
       exitCode,
@@ -235,7 +255,7 @@ export class ContainerProcess {
 
   private sendStopSignals(pid: number): void {
     this.recordSignalError(signalProcessGroup(pid, 'SIGTERM'));
-    this.graceTimer = this.options.clock.setTimer(this.options.gracePeriodMs, () => {
+    this.graceTimer = this.options.clock.setTimer(this.gracePeriodMs(), () => {
       if (this.exited) return;
       this.killedAfterGrace = true;
       this.recordSignalError(signalProcessGroup(pid, 'SIGKILL'));
@@ -256,7 +276,7 @@ export class ContainerProcess {
   private composeMessage(stoppedWith: string | undefined, drained: boolean): string | undefined {
     const parts: string[] = [];
     if (stoppedWith !== undefined) {
-      const graceSeconds = this.options.gracePeriodMs / 1000;
+      const graceSeconds = this.gracePeriodMs() / 1000;
       parts.push(
         this.killedAfterGrace
           ? `stopped (${stoppedWith}): SIGKILL sent because the process was still running ${graceSeconds} s after SIGTERM`
@@ -270,6 +290,10 @@ export class ContainerProcess {
     }
     parts.push(...this.signalErrors);
     return parts.length === 0 ? undefined : parts.join('; ');
+  }
+
+  private gracePeriodMs(): number {
+    return this.stopOptions.gracePeriodMs ?? this.options.gracePeriodMs;
   }
 
   private recordSignalError(error: string | undefined): void {

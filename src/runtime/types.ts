@@ -4,6 +4,9 @@
  * builds an AttemptSpec, so executors never read the store.
  */
 
+import type { ContainerProbeSpecs, ProbeState } from './probes/types.js';
+import type { SandboxSettings } from './sandbox/types.js';
+
 /** One container of an attempt, with its environment already resolved. */
 export interface ResolvedContainer {
   name: string;
@@ -22,6 +25,12 @@ export interface ResolvedContainer {
   env: Record<string, string>;
   /** Working directory of the process. It must exist. Unset means the cronmesh process's. */
   workingDir?: string;
+  /** Security settings and volume mounts that the sandbox confiner applies (sandbox/types.ts). */
+  sandbox?: SandboxSettings;
+  /** Startup, readiness and liveness probes, with their defaults applied. */
+  probes?: ContainerProbeSpecs;
+  /** `resources.limits` parsed: CPU in cores, memory in bytes. Unset or 0 means no limit. */
+  limits?: { cpu?: number; memory?: number };
 }
 
 export type RestartPolicy = 'OnFailure' | 'Never';
@@ -102,6 +111,18 @@ export interface AttemptHooks {
    * controller counts towards backoffLimit.
    */
   onContainerRestart?(container: string, restartCount: number): void;
+  /**
+   * Called when a probe changes a running container's `started` or `ready` field. The values
+   * at start are `initialProbeState(container.probes)`, and both are false after an exit.
+   */
+  onContainerProbeState?(container: string, state: ProbeState): void;
+  /** Called for each event kubelet would record about a container, such as `Unhealthy`. */
+  onContainerEvent?(
+    container: string,
+    type: 'Normal' | 'Warning',
+    reason: string,
+    message: string,
+  ): void;
   /** Returns the current instant in milliseconds since the Unix epoch. */
   now(): number;
 }

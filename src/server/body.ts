@@ -1,14 +1,11 @@
 import type { FastifyInstance } from 'fastify';
+import { maxManifestDepth } from '../api/limits.js';
 import { badRequest, unsupportedMediaType } from './status.js';
 
 export const mergePatchType = 'application/merge-patch+json';
 
-/**
- * Maximum nesting of objects and arrays in a request body. Objects of the served kinds need fewer
- * than 20 levels. Bodies of about 3000 levels overflow the stack of the recursive copy and check
- * functions (measured with Node 20), and SQLite's JSON functions reject more than 1000 levels.
- */
-export const maxJsonDepth = 256;
+/** Maximum nesting of objects and arrays in a request body, the same as in manifest files. */
+export const maxJsonDepth = maxManifestDepth;
 
 /**
  * Replaces Fastify's body parsers: JSON bodies (`application/json`, and merge patches for PATCH)
@@ -27,10 +24,12 @@ export function registerBodyParsers(app: FastifyInstance): void {
         done(null, undefined);
         return;
       }
-      if (exceedsDepth(text, maxJsonDepth)) {
+      const depth = nestingDepth(text);
+      if (depth > maxJsonDepth) {
         done(
           badRequest(
-            `the request body is not valid JSON: objects and arrays are nested deeper than ${maxJsonDepth} levels`,
+            `the request body nests objects and arrays ${depth} levels deep, more than the ` +
+              `limit of ${maxJsonDepth} levels`,
           ),
         );
         return;
@@ -49,9 +48,13 @@ export function registerBodyParsers(app: FastifyInstance): void {
   });
 }
 
-/** Returns whether JSON text nests objects and arrays deeper than `limit`, ignoring strings. */
-function exceedsDepth(text: string, limit: number): boolean {
+/**
+ * Returns how deeply JSON text nests objects and arrays, ignoring brackets inside strings. It
+ * reads the text once, so the depth of any body within the size limit is cheap to report.
+ */
+function nestingDepth(text: string): number {
   let depth = 0;
+  let deepest = 0;
   let inString = false;
   for (let index = 0; index < text.length; index++) {
     const char = text[index];
@@ -62,12 +65,12 @@ function exceedsDepth(text: string, limit: number): boolean {
       inString = true;
     } else if (char === '{' || char === '[') {
       depth++;
-      if (depth > limit) return true;
+      if (depth > deepest) deepest = depth;
     } else if (char === '}' || char === ']') {
       depth--;
     }
   }
-  return false;
+  return deepest;
 }
 
 /** Returns the media type of a Content-Type header without parameters, in lower case. */

@@ -19,13 +19,16 @@ const storeErrorCodes: Record<StoreError['code'], { http: number; reason: string
 /**
  * Maps any error a request handler throws to the Kubernetes Status the client receives. Errors
  * that are not StatusError, StoreError or a Fastify client error become 500 InternalError.
+ * `bodyBytes` is the request's Content-Length, which the 413 message names when it is known.
  */
-export function toStatus(error: unknown, bodyLimit: number): Status {
+export function toStatus(error: unknown, bodyLimit: number, bodyBytes?: number): Status {
   if (error instanceof StatusError) return error.status;
   if (error instanceof StoreError) return storeErrorStatus(error);
 
   const fastifyCode = (error as { code?: unknown }).code;
-  if (fastifyCode === 'FST_ERR_CTP_BODY_TOO_LARGE') return requestEntityTooLarge(bodyLimit).status;
+  if (fastifyCode === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return requestEntityTooLarge(bodyLimit, bodyBytes).status;
+  }
 
   const httpCode = (error as { statusCode?: unknown }).statusCode;
   if (typeof httpCode === 'number' && httpCode >= 400 && httpCode < 500) {

@@ -2,6 +2,8 @@ import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
+import type { AuthSettings } from './auth/register.js';
+import { registerAuth } from './auth/register.js';
 import { registerBodyParsers } from './body.js';
 import { toStatus } from './error-status.js';
 import type { CronmeshMetrics } from './metrics/registry.js';
@@ -34,14 +36,16 @@ export interface ServerOptions {
   metrics?: CronmeshMetrics;
   /** Readiness checks run by `/readyz` besides the store's own. */
   readinessChecks?: ReadinessCheck[];
+  /** Bearer token checks; by default a request without a token may do anything. */
+  auth?: AuthSettings;
 }
 
 export const defaultBodyLimit = 1024 * 1024;
 
 /**
  * Creates the HTTP API on the Kubernetes paths for CronJobs, Jobs, Pods, ConfigMaps, Secrets and
- * Events, plus `/healthz`, `/readyz` and, with `metrics`, `/metrics`. Every API error is a
- * Kubernetes Status. The caller starts listening.
+ * Events, the token API under `/apis/cronmesh.io/v1`, plus `/healthz`, `/readyz` and, with
+ * `metrics`, `/metrics`. Every API error is a Kubernetes Status. The caller starts listening.
  */
 export function createServer(options: ServerOptions): FastifyInstance {
   const bodyLimit = options.bodyLimit ?? defaultBodyLimit;
@@ -66,7 +70,8 @@ export function createServer(options: ServerOptions): FastifyInstance {
   registerBodyParsers(app);
 
   app.setErrorHandler((error, request, reply) => {
-    const status = toStatus(error, bodyLimit);
+    const length = Number(request.headers['content-length'] ?? Number.NaN);
+    const status = toStatus(error, bodyLimit, Number.isSafeInteger(length) ? length : undefined);
     if (status.code >= 500) {
       request.log.error({ err: error, method: request.method, url: request.url }, 'request failed');
     } else {
@@ -104,6 +109,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
   });
 
   const store = options.store;
+  registerAuth(app, { store, clock: options.clock, settings: options.auth ?? { required: false } });
   registerHealthRoutes(app, [
     { name: 'store', check: () => store.checkReady() },
     ...(options.readinessChecks ?? []),

@@ -103,12 +103,14 @@ export function unsupportedMediaType(
   );
 }
 
-export function requestEntityTooLarge(limitBytes: number): StatusError {
+/** Returns the 413 error. `bodyBytes` is the Content-Length, unknown for a chunked body. */
+export function requestEntityTooLarge(limitBytes: number, bodyBytes?: number): StatusError {
+  const size = bodyBytes === undefined ? '' : ` of ${bodyBytes} bytes`;
   return new StatusError(
     failureStatus(
       413,
       'RequestEntityTooLarge',
-      `the request body is larger than the limit of ${limitBytes} bytes`,
+      `the request body${size} is larger than the limit of ${limitBytes} bytes`,
     ),
   );
 }

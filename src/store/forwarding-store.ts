@@ -1,5 +1,6 @@
 import type { AnyResource, Pod, ResourceKind } from '../api/types.js';
 import type { ClaimRequest, Lease, LeaseStatus } from './lease.js';
+import type { TokenFilter, TokenRecord } from './tokens.js';
 import type {
   DeleteOptions,
   ListOptions,
@@ -81,6 +82,26 @@ export class ForwardingStore implements Store {
 
   claimPods(request: ClaimRequest): Promise<Pod[]> {
     return this.inner.claimPods(request);
+  }
+
+  createToken(token: TokenRecord): Promise<void> {
+    return this.inner.createToken(token);
+  }
+
+  findToken(id: string): Promise<TokenRecord | undefined> {
+    return this.inner.findToken(id);
+  }
+
+  listTokens(filter?: TokenFilter): Promise<TokenRecord[]> {
+    return this.inner.listTokens(filter);
+  }
+
+  deleteToken(id: string): Promise<boolean> {
+    return this.inner.deleteToken(id);
+  }
+
+  deleteExpiredTokens(now: number): Promise<number> {
+    return this.inner.deleteExpiredTokens(now);
   }
 
   checkReady(): Promise<void> {

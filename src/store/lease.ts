@@ -1,3 +1,5 @@
+import type { Pod } from '../api/types.js';
+
 /**
  * A lease, shaped like a Kubernetes coordination.k8s.io Lease: one holder at a time, kept by
  * renewing it before `renewTime + durationMs`. `token` increases each time the lease changes
@@ -51,4 +53,9 @@ export interface ClaimRequest {
   /** The claim time, written to `status.startTime`. */
   now: number;
   fence?: Fence;
+  /**
+   * Called in claim order on each claimable pod; a pod it returns false for stays Pending and
+   * does not count against `limit`. Worker admission reserves the pod's requests here.
+   */
+  admit?: (pod: Pod) => boolean;
 }

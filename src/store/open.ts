@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir, open as openFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../util/clock.js';
 import { SystemClock } from '../util/clock.js';
@@ -46,6 +46,13 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   if ('url' in options) {
     return PostgresStore.open({ url: options.url, clock, poolSize: options.poolSize });
   }
-  await mkdir(options.dataDir, { recursive: true });
-  return SqliteStore.open(join(options.dataDir, databaseFileName), clock);
+  await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+  // Jobs run on this host, some as other users: only cronmesh's user may enter the directory
+  // or read the database, whose WAL and shared-memory files SQLite creates with its mode.
+  await chmod(options.dataDir, 0o700);
+  const file = join(options.dataDir, databaseFileName);
+  const handle = await openFile(file, 'a', 0o600);
+  await handle.close();
+  await chmod(file, 0o600);
+  return SqliteStore.open(file, clock);
 }

@@ -1,6 +1,7 @@
 import type { AnyResource, Pod, ResourceKind } from '../api/types.js';
 import type { LabelRequirement } from '../api/selector.js';
 import type { ClaimRequest, Fence, Lease, LeaseStatus } from './lease.js';
+import type { TokenFilter, TokenRecord } from './tokens.js';
 
 export interface ListOptions {
   /** Omit to list across all namespaces. */
@@ -134,6 +135,21 @@ export interface Store {
    * worker is claiming at the same moment are skipped, not waited for.
    */
   claimPods(request: ClaimRequest): Promise<Pod[]>;
+
+  /** Inserts an API bearer token. Throws AlreadyExistsError when its id is taken. */
+  createToken(token: TokenRecord): Promise<void>;
+
+  /** Returns the token with `id`, expired or not, or undefined. */
+  findToken(id: string): Promise<TokenRecord | undefined>;
+
+  /** Lists the tokens that match `filter`, expired ones included, oldest first. */
+  listTokens(filter?: TokenFilter): Promise<TokenRecord[]>;
+
+  /** Deletes a token. Returns whether it existed. */
+  deleteToken(id: string): Promise<boolean>;
+
+  /** Deletes every token whose expiry is at or before `now` (milliseconds). Returns how many. */
+  deleteExpiredTokens(now: number): Promise<number>;
 
   /**
    * Resolves when the database responds and contains every schema migration this build knows;

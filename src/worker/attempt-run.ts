@@ -1,16 +1,24 @@
-import { PROCESS_GROUPS_ANNOTATION } from '../api/annotations.js';
+import { PROCESS_GROUPS_ANNOTATION, SANDBOX_ANNOTATION } from '../api/annotations.js';
 import type { Pod } from '../api/types.js';
 import { InvalidAttemptSpecError } from '../runtime/errors.js';
+import { initialProbeState } from '../runtime/probes/types.js';
+import type { SandboxMode } from '../runtime/sandbox/types.js';
 import type { AttemptHooks, AttemptResult, AttemptSpec } from '../runtime/types.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { SchedulerMetrics } from '../util/metrics.js';
 import { toRfc3339 } from '../util/time.js';
+import { ContainerEventQueue } from './container-events.js';
 import { ContainerConfigError, resolveContainer } from './environment.js';
+import { setReadyConditions } from './pod-conditions.js';
 import { containerStatus, readProcessGroups, terminatedState } from './pod-status.js';
 import type { RunningAttempt } from './running-attempt.js';
+import { attachSandboxSettings, bindServiceAccountToken } from './sandbox-settings.js';
 import { scheduledRunOf } from './schedule-delay.js';
+import type { ServiceAccountOptions } from './service-account.js';
+import { mountServiceAccountToken } from './service-account.js';
+import { materializeVolumes, type AttemptVolumes } from './volumes.js';
 
 /** Runs one attempt; ProcessExecutor from runtime/ is the implementation. */
 export interface Executor {
@@ -27,6 +35,10 @@ export interface AttemptRunContext {
   metrics: SchedulerMetrics | undefined;
   /** Maximum bytes of output stored per attempt. */
   logCapBytes: number;
+  /** Settings of the tokens minted for attempts whose pod names a service account. */
+  serviceAccounts?: ServiceAccountOptions;
+  /** Sandbox mode of the executor, recorded on each pod. Defaults to `none`. */
+  sandbox?: SandboxMode;
 }
 
 /**
@@ -42,10 +54,15 @@ export async function runAttempt(
   const ids = attempt.ids;
   const write = (mutate: (current: Pod) => void): void => attempt.writeStatus(mutate);
 
+  const sandbox = context.sandbox ?? 'none';
   let spec: AttemptSpec;
+  let volumes: AttemptVolumes | undefined;
   try {
     spec = await buildSpec(pod, context);
+    volumes = await materializeVolumes(pod, context.store);
+    await attachSandboxSettings(spec, pod, volumes, sandbox);
   } catch (error) {
+    await releaseVolumes(volumes, context.logger, ids);
     if (!(error instanceof ContainerConfigError)) throw error;
     write((current) => {
       current.status = {
@@ -61,8 +78,37 @@ export async function runAttempt(
     return;
   }
 
+  write((current) => {
+    current.metadata.annotations = {
+      ...current.metadata.annotations,
+      [SANDBOX_ANNOTATION]: sandbox,
+    };
+  });
+
+  // A sandbox binds serviceAccount.hostDirectory and sets serviceAccount.envAt(its mount path).
+  const serviceAccount = await mountServiceAccountToken(pod, {
+    ...context,
+    options: context.serviceAccounts ?? {},
+  }).catch(async (error: unknown) => {
+    await releaseVolumes(volumes, context.logger, ids);
+    throw error;
+  });
+  if (serviceAccount !== undefined) {
+    for (const container of [...spec.initContainers, ...spec.containers]) {
+      const env =
+        sandbox === 'bubblewrap'
+          ? bindServiceAccountToken(container, serviceAccount)
+          : serviceAccount.env;
+      container.env = { ...env, ...container.env };
+    }
+  }
+
   const observeDelay = scheduleDelayObserver(pod, context.metrics);
-  const result = await context.executor.run(
+  const events = new ContainerEventQueue(pod, context.store, clock, context.logger, ids);
+  const probeSpecs = new Map(
+    [...spec.initContainers, ...spec.containers].map((c) => [c.name, c.probes]),
+  );
+  const running = context.executor.run(
     spec,
     {
       now: () => clock.now(),
@@ -74,6 +120,8 @@ export async function runAttempt(
         write((current) => {
           const status = containerStatus(current, container);
           status.state = { running: { startedAt: toRfc3339(startedAt) } };
+          Object.assign(status, initialProbeState(probeSpecs.get(container)));
+          setReadyConditions(current, clock.now());
           const groups = readProcessGroups(current);
           groups[container] = pid;
           current.metadata.annotations = {
@@ -86,6 +134,8 @@ export async function runAttempt(
         write((current) => {
           const status = containerStatus(current, container);
           status.state = terminatedState(run);
+          Object.assign(status, { started: false, ready: false });
+          setReadyConditions(current, clock.now());
         }),
       onContainerRestart: (container, restarts) =>
         write((current) => {
@@ -94,9 +144,20 @@ export async function runAttempt(
           status.restartCount = restarts;
           status.state = { waiting: { reason: 'CrashLoopBackOff' } };
         }),
+      onContainerProbeState: (container, state) =>
+        write((current) => {
+          Object.assign(containerStatus(current, container), state);
+          setReadyConditions(current, clock.now());
+        }),
+      onContainerEvent: (container, type, reason, message) =>
+        events.record(container, type, reason, message),
     },
     attempt.abort.signal,
   );
+  const result = await running.finally(async () => {
+    await serviceAccount?.release();
+    await releaseVolumes(volumes, context.logger, ids);
+  });
 
   write((current) => {
     const status = { ...current.status, phase: result.phase };
@@ -106,11 +167,23 @@ export async function runAttempt(
     for (const run of [...result.initContainers, ...result.containers]) {
       containerStatus(current, run.name).state = terminatedState(run);
     }
+    setReadyConditions(current, clock.now());
   });
+  await events.flush();
   await attempt.flush();
   const outcome = { ...ids, phase: result.phase, reason: result.reason };
   if (result.phase === 'Failed') context.logger.warn(outcome, 'attempt failed');
   else context.logger.info(outcome, 'attempt succeeded');
+}
+
+/** Removes an attempt's volumes and logs each step that failed, such as a tmpfs still mounted. */
+async function releaseVolumes(
+  volumes: AttemptVolumes | undefined,
+  logger: Logger,
+  ids: Record<string, string | undefined>,
+): Promise<void> {
+  const problems = (await volumes?.release()) ?? [];
+  if (problems.length > 0) logger.warn({ ...ids, problems }, 'volume cleanup failed');
 }
 
 /**

@@ -1,11 +1,22 @@
 import type { ConfigMap, Container, EnvVar, Pod, Secret } from '../api/types.js';
+import { InvalidProbeError, resolveProbes } from '../runtime/probes/resolve.js';
 import type { ResolvedContainer } from '../runtime/types.js';
+import { DecryptionError } from '../store/encryption/envelope.js';
 import type { Store } from '../store/store.js';
+import { containerLimits, InvalidResourcesError } from './pod-resources.js';
 import { resourceFieldValue } from './resource-field.js';
+import {
+  comesFromSecret,
+  containerFieldPath,
+  findSecretArgument,
+  secretArgumentMessage,
+} from './secret-references.js';
 
 /**
  * An attempt whose environment cannot be built: a missing ConfigMap, Secret or key that is not
- * optional. Kubernetes reports this as the container waiting reason CreateContainerConfigError.
+ * optional, or a Secret that cannot be decrypted. Kubernetes reports this as the container
+ * waiting reason CreateContainerConfigError. cronmesh also uses it for a command or args entry
+ * that would expand a Secret's value.
  */
 export class ContainerConfigError extends Error {
   readonly code = 'CreateContainerConfigError';
@@ -19,6 +30,9 @@ type Lookup = <T extends ConfigMap | Secret>(
 /**
  * Resolves one container of an attempt: `envFrom` first, then `env` in order (later entries
  * win), `valueFrom` references, and `$(VAR)` expansion in env values, command and args.
+ * Throws ContainerConfigError when command, args or a probe command reference a variable whose
+ * value comes from a Secret. Kubernetes would expand such a reference in command or args into
+ * the process's arguments, and into an empty string in a probe command.
  */
 export async function resolveContainer(
   pod: Pod,
@@ -29,17 +43,32 @@ export async function resolveContainer(
   const cache = new Map<string, ConfigMap | Secret | undefined>();
   const lookup: Lookup = async (kind, name) => {
     const key = `${kind}/${name}`;
-    if (!cache.has(key)) cache.set(key, await store.find(kind, namespace, name));
+    if (!cache.has(key)) cache.set(key, await findDecrypted(store, kind, namespace, name));
     return cache.get(key) as never;
   };
 
   const env: Record<string, string> = {};
+  // The variables whose current value comes from a Secret, directly or through `$(NAME)`.
+  const secretVariables = new Set<string>();
   for (const source of container.envFrom ?? []) {
-    Object.assign(env, await resolveEnvFrom(source, lookup));
+    Object.assign(env, await resolveEnvFrom(source, lookup, secretVariables));
   }
   for (const variable of container.env ?? []) {
+    const fromSecret = comesFromSecret(variable, env, secretVariables);
     const value = await resolveEnvVar(variable, pod, container, lookup, env);
-    if (value !== undefined) env[variable.name] = value;
+    if (value === undefined) continue;
+    env[variable.name] = value;
+    if (fromSecret) secretVariables.add(variable.name);
+    else secretVariables.delete(variable.name);
+  }
+  const secretArgument = findSecretArgument(
+    container,
+    containerFieldPath(pod, container),
+    env,
+    secretVariables,
+  );
+  if (secretArgument !== undefined) {
+    throw new ContainerConfigError(secretArgumentMessage(secretArgument));
   }
 
   const resolved: ResolvedContainer = {
@@ -50,12 +79,60 @@ export async function resolveContainer(
   };
   if (container.image !== undefined) resolved.image = container.image;
   if (container.workingDir !== undefined) resolved.workingDir = container.workingDir;
+  const secretValues = [...secretVariables].map((name) => env[name] ?? '');
+  const probes = resolveContainerProbes(container, secretValues);
+  if (probes !== undefined) resolved.probes = probes;
+  const limits = resolveContainerLimits(pod, container);
+  if (limits !== undefined) resolved.limits = limits;
   return resolved;
 }
 
+/** Parses the limits, reporting resources the runtime cannot honour as a configuration error. */
+function resolveContainerLimits(pod: Pod, container: Container): ResolvedContainer['limits'] {
+  try {
+    return containerLimits(pod, container);
+  } catch (error) {
+    if (!(error instanceof InvalidResourcesError)) throw error;
+    throw new ContainerConfigError(error.message);
+  }
+}
+
+/** Resolves the probes, reporting a probe the runtime cannot run as a configuration error. */
+function resolveContainerProbes(
+  container: Container,
+  secretValues: readonly string[],
+): ResolvedContainer['probes'] {
+  try {
+    return resolveProbes(container, { expand: expandReferences, secretValues });
+  } catch (error) {
+    if (!(error instanceof InvalidProbeError)) throw error;
+    throw new ContainerConfigError(`container ${JSON.stringify(container.name)}: ${error.message}`);
+  }
+}
+
+/** Reads a ConfigMap or Secret, reporting a Secret that cannot be decrypted as a config error. */
+async function findDecrypted(
+  store: Store,
+  kind: 'ConfigMap' | 'Secret',
+  namespace: string,
+  name: string,
+): Promise<ConfigMap | Secret | undefined> {
+  try {
+    return await store.find<ConfigMap | Secret>(kind, namespace, name);
+  } catch (error) {
+    if (error instanceof DecryptionError) throw new ContainerConfigError(error.message);
+    throw error;
+  }
+}
+
+/**
+ * Returns the variables of one `envFrom` source, and records in `secretVariables` which of them
+ * come from a Secret.
+ */
 async function resolveEnvFrom(
   source: NonNullable<Container['envFrom']>[number],
   lookup: Lookup,
+  secretVariables: Set<string>,
 ): Promise<Record<string, string>> {
   const prefix = source.prefix ?? '';
   const result: Record<string, string> = {};
@@ -65,7 +142,10 @@ async function resolveEnvFrom(
       if (source.configMapRef.optional === true) return result;
       throw new ContainerConfigError(`configmap "${source.configMapRef.name}" not found`);
     }
-    for (const [key, value] of Object.entries(configMap.data ?? {})) result[prefix + key] = value;
+    for (const [key, value] of Object.entries(configMap.data ?? {})) {
+      result[prefix + key] = value;
+      secretVariables.delete(prefix + key);
+    }
   }
   if (source.secretRef) {
     const secret = await lookup<Secret>('Secret', source.secretRef.name);
@@ -73,7 +153,10 @@ async function resolveEnvFrom(
       if (source.secretRef.optional === true) return result;
       throw new ContainerConfigError(`secret "${source.secretRef.name}" not found`);
     }
-    for (const [key, value] of Object.entries(secretValues(secret))) result[prefix + key] = value;
+    for (const [key, value] of Object.entries(secretValues(secret))) {
+      result[prefix + key] = value;
+      secretVariables.add(prefix + key);
+    }
   }
   return result;
 }

@@ -4,10 +4,14 @@ import { prepareForCreate } from '../api/index.js';
 import { CronJobController } from '../controller/cronjob/controller.js';
 import { StoreEventRecorder } from '../controller/events.js';
 import { GarbageCollector } from '../controller/garbage-collector.js';
+import { SharedInformers } from '../controller/informers.js';
+import { QueuedEventRecorder } from '../controller/queued-events.js';
 import { JobController } from '../controller/job/controller.js';
 import { LeaderElector } from '../controller/leader-election.js';
 import { LostWorkerSweeper } from '../controller/lost-workers.js';
 import { ProcessExecutor } from '../runtime/process.js';
+import { ResourceConfiner } from '../runtime/resources/resource-confiner.js';
+import { HostProcessConfiner, type SelectedSandbox } from '../runtime/sandbox/index.js';
 import type { DstPolicy } from '../schedule/index.js';
 import { FencedStore } from '../store/forwarding-store.js';
 import type { Fence } from '../store/lease.js';
@@ -15,7 +19,9 @@ import type { Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { SchedulerMetrics } from '../util/metrics.js';
+import type { CpuMemory } from './pod-resources.js';
 import { failLostAttempts } from './recovery.js';
+import type { ServiceAccountOptions } from './service-account.js';
 import type { Executor } from './worker.js';
 import { Worker } from './worker.js';
 
@@ -34,8 +40,10 @@ export interface SchedulerOptions {
   /** Attempts the embedded worker runs at the same time; 0 runs no embedded worker. */
   workerConcurrency: number;
   dstPolicy?: DstPolicy;
-  /** Runs attempts; defaults to local processes. */
+  /** Runs attempts; defaults to local processes with their resource limits enforced. */
   executor?: Executor;
+  /** CPU (cores) and memory (bytes) the embedded worker offers; defaults to the machine's. */
+  workerCapacity?: CpuMemory;
   logCapBytes?: number;
   pollIntervalMs?: number;
   metrics?: SchedulerMetrics;
@@ -47,6 +55,18 @@ export interface SchedulerOptions {
   leaderElection?: LeaderElectionSettings;
   /** How often the leader looks for workers that stopped heartbeating. */
   lostWorkerSweepIntervalMs?: number;
+  /** Settings of the tokens the embedded worker mints for attempts with a service account. */
+  serviceAccounts?: ServiceAccountOptions;
+  /**
+   * Isolation of the embedded worker's containers, from selectSandbox. Defaults to `none`, which
+   * fails containers that set fields only the bubblewrap sandbox can honour.
+   */
+  sandbox?: SelectedSandbox;
+  /**
+   * Runs each time this process starts the controllers, before they start. With leader election
+   * that is each time it becomes leader. It must handle its own errors.
+   */
+  onControllersStart?: () => Promise<void>;
 }
 
 export interface SchedulerHandle {
@@ -107,11 +127,23 @@ export async function startScheduler(options: SchedulerOptions): Promise<Schedul
       store,
       clock,
       logger,
-      executor: options.executor ?? new ProcessExecutor({ clock }),
+      executor:
+        options.executor ??
+        // The resource confiner must stay the last, outermost layer: it joins the cgroup first.
+        new ProcessExecutor({
+          clock,
+          confiners: [
+            options.sandbox?.confiner ?? new HostProcessConfiner(),
+            new ResourceConfiner({ logger }),
+          ],
+        }),
+      sandbox: options.sandbox?.mode ?? 'none',
       concurrency: options.workerConcurrency,
+      capacity: options.workerCapacity,
       logCapBytes: options.logCapBytes,
       pollIntervalMs: options.pollIntervalMs,
       metrics: options.metrics,
+      serviceAccounts: options.serviceAccounts,
     });
     worker.start();
   }
@@ -144,15 +176,28 @@ async function startControllers(
   sweepLostWorkers: boolean,
 ): Promise<Controllers> {
   const { clock, logger, metrics } = options;
+  await options.onControllersStart?.();
   const createJob = async (job: Job, now: number): Promise<Job> =>
     store.create(prepareForCreate(job), now);
-  const garbageCollector = new GarbageCollector({ store, clock, logger, metrics });
+  // One cache per kind for all three, so that each kind is listed and held once.
+  const informers = new SharedInformers(store);
+  // Events are written in the background, so a reconcile waits only for its object writes.
+  const jobEvents = new QueuedEventRecorder(
+    new StoreEventRecorder(store, clock, 'job-controller', { logger }),
+    logger,
+  );
+  const cronJobEvents = new QueuedEventRecorder(
+    new StoreEventRecorder(store, clock, 'cronjob-controller', { logger }),
+    logger,
+  );
+  const garbageCollector = new GarbageCollector({ store, clock, logger, metrics, informers });
   const jobs = new JobController({
     store,
     clock,
     logger,
     metrics,
-    recorder: new StoreEventRecorder(store, clock, 'job-controller', { logger }),
+    informers,
+    recorder: jobEvents,
   });
   const cronJobs = new CronJobController({
     store,
@@ -161,7 +206,8 @@ async function startControllers(
     createJob,
     defaultDstPolicy: options.dstPolicy ?? 'cron',
     metrics,
-    recorder: new StoreEventRecorder(store, clock, 'cronjob-controller', { logger }),
+    informers,
+    recorder: cronJobEvents,
   });
   const sweeper = sweepLostWorkers
     ? new LostWorkerSweeper({
@@ -172,20 +218,25 @@ async function startControllers(
       })
     : undefined;
 
-  await garbageCollector.start();
-  await jobs.start();
-  await cronJobs.start();
+  // Started together, so each subscribes before the shared informers list anything. The
+  // CronJob controller goes first, because a new leader's missed runs are the most urgent work.
+  await Promise.all([cronJobs.start(), jobs.start(), garbageCollector.start()]);
   sweeper?.start();
   return {
     async idle() {
       await cronJobs.queue.idle();
       await jobs.queue.idle();
+      await cronJobEvents.idle();
+      await jobEvents.idle();
     },
     async stop() {
       await sweeper?.stop();
       await cronJobs.stop();
       await jobs.stop();
       await garbageCollector.stop();
+      informers.stop();
+      await cronJobEvents.idle();
+      await jobEvents.idle();
     },
   };
 }

@@ -2,6 +2,7 @@ import { STOP_REASON_ANNOTATION } from '../api/annotations.js';
 import type { Pod } from '../api/types.js';
 import { WORKER_LOST_REASON } from '../controller/lost-workers.js';
 import { isClaimable } from '../store/claim.js';
+import type { SandboxMode } from '../runtime/sandbox/types.js';
 import type { Fence } from '../store/lease.js';
 import { FencedError } from '../store/lease.js';
 import type { Store, WatchEvent } from '../store/store.js';
@@ -9,10 +10,14 @@ import type { Clock, Timer } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { SchedulerMetrics } from '../util/metrics.js';
 import { AbandonedAttempts } from './abandoned-attempts.js';
+import { Admission, hostCapacity, type AdmissionBatch } from './admission.js';
 import type { Executor } from './attempt-run.js';
 import { DEFAULT_LOG_CAP_BYTES, describeRunError, runAttempt } from './attempt-run.js';
 import { Heartbeat } from './heartbeat.js';
+import type { CpuMemory } from './pod-resources.js';
+import { UnschedulableReporter } from './unschedulable.js';
 import { RunningAttempt } from './running-attempt.js';
+import type { ServiceAccountOptions } from './service-account.js';
 
 export { DEFAULT_LOG_CAP_BYTES } from './attempt-run.js';
 export type { Executor } from './attempt-run.js';
@@ -40,6 +45,16 @@ export interface WorkerOptions {
   leaseDurationMs?: number;
   /** Time between renewals of the worker's lease; defaults to 10 s. */
   heartbeatIntervalMs?: number;
+  /** Sandbox mode of `executor`, logged and recorded per attempt. Defaults to `none`. */
+  sandbox?: SandboxMode;
+  /** Settings of the tokens minted for attempts whose pod names a service account. */
+  serviceAccounts?: ServiceAccountOptions;
+  /**
+   * CPU (cores) and memory (bytes) the worker offers. It claims an attempt only when the
+   * attempt's effective requests fit what its running attempts leave free. Defaults to the
+   * machine's CPUs and memory.
+   */
+  capacity?: CpuMemory;
 }
 
 /**
@@ -60,6 +75,8 @@ export class Worker {
   private readonly labels: Record<string, string>;
   private readonly heartbeat: Heartbeat;
   private readonly abandoned: AbandonedAttempts;
+  private readonly admission: Admission;
+  private readonly unschedulable: UnschedulableReporter;
   /** Tokens of the registrations the cluster revoked. Attempts claimed under them are stopped. */
   private readonly lostTokens = new Set<number>();
   private unsubscribe: (() => void) | undefined;
@@ -81,6 +98,9 @@ export class Worker {
       );
     }
     this.labels = { ...options.labels };
+    const capacity = options.capacity ?? hostCapacity();
+    this.admission = new Admission(capacity);
+    this.unschedulable = new UnschedulableReporter({ ...options, capacity });
     this.heartbeat = new Heartbeat({
       store: options.store,
       clock: options.clock,
@@ -110,6 +130,11 @@ export class Worker {
   /** Attempts running now. */
   get busy(): number {
     return this.running.size;
+  }
+
+  /** CPU (cores) and memory (bytes) that running attempts have not reserved. */
+  get freeCapacity(): CpuMemory {
+    return this.admission.free;
   }
 
   /** Attempts this worker runs at the same time at most. */
@@ -218,6 +243,7 @@ export class Worker {
     if (free <= 0 || fence === undefined) return;
 
     this.stopsDuringClaim = new Map();
+    const batch: AdmissionBatch = this.admission.startBatch();
     let claimed: Pod[];
     let stops: Map<string, string>;
     try {
@@ -227,13 +253,16 @@ export class Worker {
         limit: free,
         now: this.options.clock.now(),
         fence,
+        admit: (pod) => batch.admit(pod),
       });
     } finally {
       stops = this.stopsDuringClaim;
       this.stopsDuringClaim = undefined;
     }
+    this.unschedulable.report(batch.unfit);
 
     for (const pod of claimed) {
+      this.admission.reserve(keyOf(pod), pod);
       const entry = new RunningAttempt(pod, fence, {
         store: this.options.store,
         logger: this.options.logger,
@@ -273,7 +302,8 @@ export class Worker {
     const pod = entry.pod;
     const key = keyOf(pod);
     const ids = entry.ids;
-    this.options.logger.info(ids, 'attempt started');
+    const sandbox = this.options.sandbox ?? 'none';
+    this.options.logger.info({ ...ids, sandbox }, 'attempt started');
     entry.done = runAttempt(entry, {
       store: this.options.store,
       clock: this.options.clock,
@@ -281,6 +311,8 @@ export class Worker {
       logger: this.options.logger,
       metrics: this.options.metrics,
       logCapBytes: this.options.logCapBytes ?? DEFAULT_LOG_CAP_BYTES,
+      sandbox,
+      serviceAccounts: this.options.serviceAccounts,
     })
       .catch(async (error: unknown) => {
         const detail = describeRunError(error);
@@ -296,12 +328,14 @@ export class Worker {
         });
         await entry.flush();
       })
-      .then(() => this.deleteLogsOfDeletedPod(pod))
+      // Without output there is no log that could have landed after the pod's deletion.
+      .then(() => (entry.wroteLog ? this.deleteLogsOfDeletedPod(pod) : undefined))
       .catch((error: unknown) =>
         this.options.logger.error({ ...ids, err: error }, 'attempt cleanup failed'),
       )
       .finally(() => {
         this.running.delete(key);
+        this.admission.release(key);
         this.claimSoon();
       });
   }

@@ -181,7 +181,8 @@ void describe('decodeManifests', () => {
     assert.equal(result.documents.length, 0);
     assert.equal(
       result.errors[0]?.message,
-      'error parsing bomb.yaml: line 1: Excessive alias count indicates a resource exhaustion attack',
+      'error parsing bomb.yaml: line 1: YAML aliases copy their anchored nodes more than 100 ' +
+        'times, the limit that stops alias expansion ("billion laughs") attacks',
     );
   });
 

@@ -38,24 +38,16 @@ void describe('real-cluster CronJob fixture', () => {
     const pod = 'spec.jobTemplate.spec.template';
     assert.deepEqual(describeUnenforcedFields(resource), [
       `${pod}.metadata.annotations[sidecar.istio.io/inject]`,
-      `${pod}.spec.serviceAccountName`,
       `${pod}.spec.priorityClassName`,
       `${pod}.spec.imagePullSecrets`,
-      `${pod}.spec.securityContext`,
       `${pod}.spec.tolerations`,
       `${pod}.spec.affinity`,
       `${pod}.spec.initContainers[0].image`,
-      `${pod}.spec.initContainers[0].resources`,
       `${pod}.spec.containers[0].image`,
       `${pod}.spec.containers[0].imagePullPolicy`,
       `${pod}.spec.containers[0].ports`,
-      `${pod}.spec.containers[0].resources`,
-      `${pod}.spec.containers[0].startupProbe`,
-      `${pod}.spec.containers[0].livenessProbe`,
-      `${pod}.spec.containers[0].readinessProbe`,
-      `${pod}.spec.containers[0].securityContext`,
-      `${pod}.spec.containers[0].volumeMounts`,
-      `${pod}.spec.volumes`,
+      `${pod}.spec.containers[0].resources.requests[ephemeral-storage]`,
+      `${pod}.spec.containers[0].resources.limits[ephemeral-storage]`,
     ]);
   });
 });

@@ -202,7 +202,6 @@ describe('cronmesh describe', () => {
         `                          ${year + 4}-01-01T00:00:00Z (in <duration>)`,
         `                          ${year + 5}-01-01T00:00:00Z (in <duration>)`,
         'Stored But Not Enforced:  spec.jobTemplate.spec.template.spec.containers[0].image',
-        '                          spec.jobTemplate.spec.template.spec.containers[0].resources',
         'Events:',
         '  Type    Reason            Age              From                Message',
         '  ----    ------            ----             ----                -------',

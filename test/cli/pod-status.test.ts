@@ -59,6 +59,18 @@ describe('get pods READY column', () => {
     assert.equal(summarizePod(probed).ready, '1/1');
   });
 
+  test('startup probe gates readiness', () => {
+    const probed = pod('Running', running);
+    const container = probed.spec.containers[0];
+    const status = probed.status?.containerStatuses?.[0];
+    if (container === undefined || status === undefined)
+      throw new Error('the pod has no container');
+    container.startupProbe = { tcpSocket: { port: 8080 } };
+    assert.equal(summarizePod(probed).ready, '0/1');
+    status.started = true;
+    assert.equal(summarizePod(probed).ready, '1/1');
+  });
+
   test('waiting container is not ready', () => {
     const summary = summarizePod(pod('Pending', { waiting: { reason: 'PodInitializing' } }));
     assert.equal(summary.ready, '0/1');

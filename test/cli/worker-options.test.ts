@@ -43,6 +43,8 @@ describe('cronmesh worker flags', () => {
     const settings = parseWorkerOptions(
       flags({
         concurrency: '16',
+        capacityCpu: '1500m',
+        capacityMemory: '4Gi',
         labels: 'pool=east,example.com/zone=a-1,empty=',
         listen: '[::1]:0',
         leaseDuration: '3s',
@@ -56,14 +58,17 @@ describe('cronmesh worker flags', () => {
       host: '::1',
       port: 0,
       concurrency: 16,
+      capacity: { cpu: 1.5, memory: 4 * 2 ** 30 },
       labels: { pool: 'east', 'example.com/zone': 'a-1', empty: '' },
       leaseDurationMs: 3_000,
       heartbeatIntervalMs: 500,
+      sandbox: 'auto',
     });
   });
 
   it('rejects invalid values by name', () => {
     const cases: Array<[Partial<WorkerCommandOptions>, string]> = [
+      [{ sandbox: 'docker' }, 'invalid --sandbox value "docker": expected auto, bubblewrap, none'],
       [
         { store: undefined },
         'missing --store: a worker claims attempts from the PostgreSQL store that cronmesh ' +
@@ -86,6 +91,14 @@ describe('cronmesh worker flags', () => {
         'invalid --concurrency value "1.5": expected an integer of at least 1',
       ],
       [{ concurrency: '' }, 'invalid --concurrency value "": expected an integer of at least 1'],
+      [
+        { capacityCpu: '0' },
+        'invalid --capacity-cpu value "0": expected a Kubernetes quantity greater than 0, such as 2 or 1500m',
+      ],
+      [
+        { capacityMemory: '4GB' },
+        'invalid --capacity-memory value "4GB": expected a Kubernetes quantity greater than 0, such as 4Gi or 512Mi',
+      ],
       [
         { leaseDuration: '40' },
         'invalid --lease-duration value "40": expected a positive duration such as 15s, 500ms or 1m30s',

@@ -8,6 +8,7 @@ import type { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import { parseServeOptions } from '../../src/cli/commands/serve.js';
+import { parseAuthFlags } from '../../src/cli/serve-auth.js';
 import { freePort, startServe } from '../support/serve-process.js';
 import type { ServeProcess } from '../support/serve-process.js';
 import type { ManifestDocument, ManifestObjects } from './manifest-files.js';
@@ -162,6 +163,7 @@ describe('Kubernetes manifests', () => {
       'serve',
       '--listen',
       '0.0.0.0:8080',
+      '--auth',
       '--data-dir',
       '/var/lib/cronmesh',
       '--log-format',
@@ -204,6 +206,10 @@ describe('Kubernetes manifests', () => {
         name: 'CRONMESH_STORE',
         valueFrom: { secretKeyRef: { name: 'cronmesh-postgres', key: 'url' } },
       },
+      {
+        name: 'CRONMESH_ENCRYPTION_KEY',
+        valueFrom: { secretKeyRef: { name: 'cronmesh-encryption', key: 'key' } },
+      },
       { name: 'TZ', value: 'UTC' },
     ]);
     assert.deepEqual(container.ports, [{ name: 'metrics', containerPort: 9090, protocol: 'TCP' }]);
@@ -228,7 +234,10 @@ describe('Kubernetes manifests', () => {
         assert.deepEqual(references, [], `arguments of ${deployment.metadata?.name}`);
       }
     }
-    assert.deepEqual(checked, ['cronmesh-worker CRONMESH_STORE']);
+    assert.deepEqual(checked, [
+      'cronmesh-worker CRONMESH_STORE',
+      'cronmesh-worker CRONMESH_ENCRYPTION_KEY',
+    ]);
   });
 
   for (const name of [serveName, workerName]) {
@@ -426,6 +435,8 @@ describe('serve container arguments', () => {
     assert.equal(settings.host, '0.0.0.0');
     assert.equal(settings.port, 8080);
     assert.equal(settings.dataDir, '/var/lib/cronmesh');
+    // Without --auth, serve would exit on the non-loopback address.
+    assert.equal(parseAuthFlags({ auth: flags.includes('--auth') }, settings.host, listen), true);
 
     // The manifest's flags go through the real parser, and the repeated --listen and --data-dir
     // after them win, so the server listens on loopback and writes to a temporary directory.

@@ -81,7 +81,8 @@ describe('crash recovery of cronmesh serve', () => {
     const manifestFile = join(dir, 'manifests.yaml');
     await writeFile(manifestFile, manifests(pidFile));
 
-    serve = await startServe(dataDir, port, ['-f', manifestFile]);
+    // The test signals the host PIDs that the jobs record, which a PID namespace would hide.
+    serve = await startServe(dataDir, port, ['-f', manifestFile, '--sandbox=none']);
     const url = serve.url;
     const runningPod = await waitFor('the long attempt to run', async () => {
       const pods = await getJson<List<Pod>>(
@@ -106,7 +107,7 @@ describe('crash recovery of cronmesh serve', () => {
     await serve.exited;
     assert.equal(isAlive(firstPid ?? 0), true, 'the attempt outlives the killed server');
 
-    serve = await startServe(dataDir, port);
+    serve = await startServe(dataDir, port, ['--sandbox=none']);
     const lostPod = await waitFor('the lost attempt to be failed', async () => {
       const pod = await getJson<Pod>(`${url}${ns}/pods/${runningPod.metadata.name}`);
       return pod.status?.phase === 'Failed' ? pod : undefined;

@@ -160,7 +160,7 @@ describe('serve JSON logs', () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'cronmesh-logging-'));
-    serve = await startServe(join(dir, 'data'), await freePort());
+    serve = await startServe(join(dir, 'data'), await freePort(), ['--sandbox=bubblewrap']);
   });
 
   after(async () => {
@@ -202,7 +202,14 @@ describe('serve JSON logs', () => {
       assert.equal(typeof line.msg, 'string', JSON.stringify(line));
     }
     assert.deepEqual(linesOf(output, 'attempt started', failed).map(stableFields), [
-      { level: 30, ...failed, attempt: failedAttempt, worker, msg: 'attempt started' },
+      {
+        level: 30,
+        ...failed,
+        attempt: failedAttempt,
+        worker,
+        sandbox: 'bubblewrap',
+        msg: 'attempt started',
+      },
     ]);
     assert.deepEqual(linesOf(output, 'attempt failed', failed).map(stableFields), [
       {
@@ -228,7 +235,14 @@ describe('serve JSON logs', () => {
       { level: 40, ...failed, reason: 'BackoffLimitExceeded', msg: 'job failed' },
     ]);
     assert.deepEqual(linesOf(output, 'attempt started', succeeded).map(stableFields), [
-      { level: 30, ...succeeded, attempt: succeededAttempt, worker, msg: 'attempt started' },
+      {
+        level: 30,
+        ...succeeded,
+        attempt: succeededAttempt,
+        worker,
+        sandbox: 'bubblewrap',
+        msg: 'attempt started',
+      },
     ]);
     assert.deepEqual(linesOf(output, 'attempt succeeded', succeeded).map(stableFields), [
       {
@@ -390,6 +404,14 @@ describe('serve logs and Secrets', () => {
     );
     await createJob(
       url,
+      onceJob('secret-in-args', {
+        command: ['/bin/echo'],
+        args: ['token:', '$(SECRET_token)'],
+        envFrom: [{ prefix: 'SECRET_', secretRef: { name: 'credentials' } }],
+      }),
+    );
+    await createJob(
+      url,
       onceJob('secret-as-configmap', {
         command: ['/bin/sh', '-c', 'echo "$TOKEN"'],
         env: [
@@ -410,7 +432,12 @@ describe('serve logs and Secrets', () => {
     for (const job of ['reads-secret', 'mixed-sources']) {
       await waitForLine(serve, 'job completed', { job });
     }
-    for (const job of ['missing-key', 'secret-as-command', 'secret-as-configmap']) {
+    for (const job of [
+      'missing-key',
+      'secret-as-command',
+      'secret-in-args',
+      'secret-as-configmap',
+    ]) {
       await waitForLine(serve, 'job failed', { job });
     }
     const readsLog = await fetch(
@@ -420,6 +447,7 @@ describe('serve logs and Secrets', () => {
       `${url}${podsPath}/${(await attemptOf(url, 'mixed-sources')).metadata.name}/log`,
     );
     const commandAttempt = await attemptOf(url, 'secret-as-command');
+    const argsAttempt = await attemptOf(url, 'secret-in-args');
     const yaml = await cli(url, ['get', 'secret', 'credentials', '-o', 'yaml']);
     const exitCode = await stopServe(serve);
     const output = serve.output();
@@ -444,10 +472,21 @@ describe('serve logs and Secrets', () => {
     // The attempts received the Secret value, so the server handled it before the output checks.
     assert.equal(await readsLog.text(), `${marker}\n`);
     assert.equal(await mixedLog.text(), `eu-1 ${marker} ${marker}\n`);
-    assert.match(
-      commandAttempt.status?.containerStatuses?.[0]?.state?.terminated?.message ?? '',
-      new RegExp(`executable "${marker}" not found`),
+    // Kubernetes would expand the Secret into the arguments. cronmesh fails the attempt.
+    assert.equal(commandAttempt.status?.reason, 'CreateContainerConfigError');
+    assert.equal(
+      commandAttempt.status?.message,
+      'spec.containers[0].command[0] references $(TOKEN), whose value comes from a Secret. ' +
+        'cronmesh does not put Secret values into command or args, because every local user ' +
+        'can read them in the process list. Read the variable from the environment instead, ' +
+        'such as "$TOKEN" in a shell script',
     );
+    assert.equal(argsAttempt.status?.reason, 'CreateContainerConfigError');
+    assert.match(
+      argsAttempt.status?.message ?? '',
+      /^spec\.containers\[0\]\.args\[1\] references \$\(SECRET_token\), /,
+    );
+    assert.equal(JSON.stringify([commandAttempt, argsAttempt]).includes(marker), false);
     assert.deepEqual(
       linesOf(output, 'attempt failed')
         .filter((line) => line.err !== undefined)
@@ -467,9 +506,21 @@ describe('serve logs and Secrets', () => {
         },
         {
           level: 40,
+          job: 'secret-as-command',
+          reason: 'CreateContainerConfigError',
+          message: commandAttempt.status?.message,
+        },
+        {
+          level: 40,
           job: 'secret-as-configmap',
           reason: 'CreateContainerConfigError',
           message: 'configmap "credentials" not found',
+        },
+        {
+          level: 40,
+          job: 'secret-in-args',
+          reason: 'CreateContainerConfigError',
+          message: argsAttempt.status?.message,
         },
       ],
     );

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import type { Job, Pod } from '../../src/api/types.js';
-import { cliMain, getJson } from '../support/serve-process.js';
+import { cliMain, getJson, testEncryptionKey } from '../support/serve-process.js';
 import { waitFor } from '../support/wait.js';
 
 /** A `cronmesh worker` child process. */
@@ -33,7 +33,12 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
   if (options.storeFromEnvironment !== true) args.push('--store', options.storeUrl);
   if (options.labels !== undefined) args.push('--labels', options.labels);
   args.push(...(options.args ?? []));
-  const env: NodeJS.ProcessEnv = { ...process.env, TZ: 'UTC' };
+  // The key of startServe on PostgreSQL, so the worker decrypts the Secrets that serve stored.
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TZ: 'UTC',
+    CRONMESH_ENCRYPTION_KEY: testEncryptionKey,
+  };
   if (options.storeFromEnvironment === true) env['CRONMESH_STORE'] = options.storeUrl;
   else delete env['CRONMESH_STORE'];
 

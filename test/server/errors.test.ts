@@ -48,10 +48,27 @@ describe('request errors', () => {
       apiVersion: 'v1',
       metadata: {},
       status: 'Failure',
-      message: 'the request body is larger than the limit of 2048 bytes',
+      message: `the request body of ${JSON.stringify(manifest).length} bytes is larger than the limit of 2048 bytes`,
       reason: 'RequestEntityTooLarge',
       code: 413,
     });
+  });
+
+  test('chunked body over the limit names the limit', async () => {
+    const text = JSON.stringify({ ...cronJobManifest('chunked'), note: 'x'.repeat(4096) });
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(text));
+        controller.close();
+      },
+    });
+    // A stream body has no Content-Length, so the server cannot name the body's size.
+    const init = { method: 'POST', headers: { 'content-type': 'application/json' }, body };
+    const response = await fetch(`${server.url}${cronJobsPath}`, { ...init, duplex: 'half' });
+    const status = (await response.json()) as Status;
+
+    assert.equal(response.status, 413);
+    assert.equal(status.message, 'the request body is larger than the limit of 2048 bytes');
   });
 
   test('unsupported media type on create', async () => {

@@ -35,7 +35,7 @@ describe('hostile request bodies', () => {
       metadata: {},
       status: 'Failure',
       message:
-        'the request body is not valid JSON: objects and arrays are nested deeper than 256 levels',
+        'the request body nests objects and arrays 5001 levels deep, more than the limit of 256 levels',
       reason: 'BadRequest',
       code: 400,
     });
@@ -59,7 +59,7 @@ describe('hostile request bodies', () => {
     assert.equal(response.status, 400);
     assert.equal(
       response.body.message,
-      'the request body is not valid JSON: objects and arrays are nested deeper than 256 levels',
+      'the request body nests objects and arrays 1001 levels deep, more than the limit of 256 levels',
     );
   });
 

@@ -3,6 +3,7 @@ import { defineLeaseTests } from './conformance/leases.js';
 import { defineLogTests } from './conformance/logs.js';
 import { defineObjectTests } from './conformance/objects.js';
 import { defineQueryTests } from './conformance/queries.js';
+import { defineTokenTests } from './conformance/tokens.js';
 import type { OpenTestStore } from './conformance/harness.js';
 import { defineWatchTests } from './conformance/watch.js';
 
@@ -19,5 +20,6 @@ export function defineStoreConformance(name: string, open: OpenTestStore): void 
     defineWatchTests(open);
     defineLogTests(open);
     defineLeaseTests(open);
+    defineTokenTests(open);
   });
 }

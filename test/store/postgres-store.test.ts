@@ -285,6 +285,7 @@ void describe('PostgresStore schema', () => {
       'object_owners',
       'objects',
       'schema_migrations',
+      'tokens',
     ]);
   });
 
@@ -334,6 +335,7 @@ void describe('PostgresStore schema', () => {
       { version: 1, name: 'initial' },
       { version: 2, name: 'leases' },
       { version: 3, name: 'lease_fences' },
+      { version: 4, name: 'tokens' },
     ]);
   });
 
@@ -343,7 +345,7 @@ void describe('PostgresStore schema', () => {
     await store.close();
     await withDatabase((client) =>
       client.query(
-        `INSERT INTO ${schema}.schema_migrations (version, name, applied_at) VALUES (4, 'from_the_future', 0)`,
+        `INSERT INTO ${schema}.schema_migrations (version, name, applied_at) VALUES (5, 'from_the_future', 0)`,
       ),
     );
 
@@ -351,12 +353,12 @@ void describe('PostgresStore schema', () => {
 
     assert.ok(error instanceof UnknownPostgresMigrationError);
     assert.equal(error.code, 'UnknownMigration');
-    assert.equal(error.version, 4);
+    assert.equal(error.version, 5);
     assert.equal(error.schema, schema);
     assert.equal(
       error.message,
       `schema "${schema}" in database postgres://postgres@127.0.0.1:5432/test has schema ` +
-        'migration 4 ("from_the_future"), but this cronmesh knows migrations up to 3 only; ' +
+        'migration 5 ("from_the_future"), but this cronmesh knows migrations up to 4 only; ' +
         'upgrade cronmesh or use another schema',
     );
   });
@@ -370,7 +372,7 @@ void describe('PostgresStore schema', () => {
     const error = await rejectionOf(store.checkReady());
 
     assert.ok(error instanceof Error);
-    assert.equal(error.message, 'schema migration 0 of 3 applied');
+    assert.equal(error.message, 'schema migration 0 of 4 applied');
   });
 
   void it('log chunks keep NUL bytes', async () => {

@@ -108,6 +108,7 @@ void describe('SqliteStore on disk', () => {
       assert.deepEqual(applied, [
         { version: 1, name: 'initial', applied_at: Date.parse('2024-03-01T10:00:00Z') },
         { version: 2, name: 'leases', applied_at: Date.parse('2024-03-01T10:00:00Z') },
+        { version: 3, name: 'tokens', applied_at: Date.parse('2024-03-01T10:00:00Z') },
       ]);
     } finally {
       await rm(dataDir, { recursive: true, force: true });
@@ -183,7 +184,7 @@ void describe('SqliteStore on disk', () => {
       inspect(dataDir, (database) =>
         database
           .prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
-          .run(3, 'from_the_future', 0),
+          .run(4, 'from_the_future', 0),
       );
       const file = join(dataDir, databaseFileName);
 
@@ -191,11 +192,11 @@ void describe('SqliteStore on disk', () => {
 
       assert.ok(error instanceof UnknownMigrationError);
       assert.equal(error.code, 'UnknownMigration');
-      assert.equal(error.version, 3);
+      assert.equal(error.version, 4);
       assert.equal(
         error.message,
-        `database ${file} has schema migration 3 ("from_the_future"), but this cronmesh knows ` +
-          'migrations up to 2 only; upgrade cronmesh or use another data directory',
+        `database ${file} has schema migration 4 ("from_the_future"), but this cronmesh knows ` +
+          'migrations up to 3 only; upgrade cronmesh or use another data directory',
       );
     } finally {
       await rm(dataDir, { recursive: true, force: true });

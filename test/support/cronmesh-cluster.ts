@@ -5,7 +5,7 @@ import type { WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { CronJob, Job, Pod } from '../../src/api/types.js';
-import { cliMain, freePort } from './serve-process.js';
+import { cliMain, freePort, testEncryptionKey } from './serve-process.js';
 import { waitFor } from './wait.js';
 
 /** One JSON log line of a cronmesh process. */
@@ -32,7 +32,10 @@ export interface CronmeshProcess {
 }
 
 export interface ProcessSettings {
-  /** Extra environment variables, such as CRONMESH_TEST_CLOCK. */
+  /**
+   * Extra environment variables, such as CRONMESH_TEST_CLOCK. CRONMESH_ENCRYPTION_KEY defaults
+   * to testEncryptionKey, which every process of the test shares.
+   */
   env?: Record<string, string>;
   /** Directory for the process's log file `<name>.log`, which stays after the test for review. */
   logDir: string;
@@ -105,7 +108,12 @@ async function spawnCronmesh(
 ): Promise<CronmeshProcess> {
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, [cliMain, ...args], {
-    env: { ...process.env, TZ: 'UTC', ...settings.env },
+    env: {
+      ...process.env,
+      TZ: 'UTC',
+      CRONMESH_ENCRYPTION_KEY: testEncryptionKey,
+      ...settings.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const file = createWriteStream(join(settings.logDir, `${name}.log`), { flags: 'a' });

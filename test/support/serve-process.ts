@@ -1,9 +1,16 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from './wait.js';
+
+/**
+ * The CRONMESH_ENCRYPTION_KEY of the serve and worker processes a test starts on PostgreSQL,
+ * which must all share one key. It is new in every test process.
+ */
+export const testEncryptionKey = randomBytes(32).toString('base64');
 
 /** The built CLI entry point. */
 export const cliMain = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -25,7 +32,11 @@ export interface ServeProcess {
   exited: Promise<number | null>;
 }
 
-/** Starts `cronmesh serve` and waits until `/healthz` answers. */
+/**
+ * Starts `cronmesh serve` and waits until `/healthz` answers. With `--store` among `args` it sets
+ * CRONMESH_ENCRYPTION_KEY to testEncryptionKey, which PostgreSQL requires. On SQLite the server
+ * creates its own key file in `dataDir`.
+ */
 export async function startServe(
   dataDir: string,
   port: number,
@@ -35,7 +46,7 @@ export async function startServe(
   const child = spawn(
     process.execPath,
     [cliMain, 'serve', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, ...args],
-    { env: { ...process.env, TZ: 'UTC' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    { env: serveEnvironment(args), stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
   child.stdout?.on('data', (data: Buffer) => (output += data.toString()));
@@ -49,6 +60,13 @@ export async function startServe(
     return response?.ok === true;
   });
   return { child, url, output: () => output, exited };
+}
+
+function serveEnvironment(args: string[]): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, TZ: 'UTC' };
+  delete env['CRONMESH_ENCRYPTION_KEY'];
+  if (args.includes('--store')) env['CRONMESH_ENCRYPTION_KEY'] = testEncryptionKey;
+  return env;
 }
 
 /** Runs the CLI against `url` and returns its output. */

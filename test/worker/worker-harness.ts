@@ -45,7 +45,7 @@ export interface WorkerHarness {
 }
 
 export async function createWorkerHarness(
-  options: Partial<Pick<WorkerOptions, 'concurrency' | 'labels'>> = {},
+  options: Partial<Pick<WorkerOptions, 'concurrency' | 'labels' | 'capacity'>> = {},
 ): Promise<WorkerHarness> {
   const clock = new FakeClock(T0);
   const temp = await openTempStore(clock);
@@ -86,6 +86,7 @@ export async function createWorkerHarness(
     concurrency: options.concurrency ?? 2,
     pollIntervalMs: 60_000,
     ...(options.labels === undefined ? {} : { labels: options.labels }),
+    ...(options.capacity === undefined ? {} : { capacity: options.capacity }),
   });
 
   return {

@@ -1,6 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import type { DstPolicy } from '../../schedule/index.js';
 import { isDstPolicy } from '../../schedule/index.js';
+import { createLocalToken } from '../../server/auth/authenticate.js';
+import { ensureAdminTokenFile } from '../../server/auth/bootstrap.js';
 import { createServer } from '../../server/server.js';
 import type { OpenStoreOptions } from '../../store/open.js';
 import { InvalidStoreUrlError, isPostgresUrl, redactPassword } from '../../store/open.js';
@@ -12,17 +14,24 @@ import { ApiClient } from '../client.js';
 import type { CommandContext, Output } from '../context.js';
 import { clockFromEnvironment } from '../clock.js';
 import { parseDurationFlag } from '../duration.js';
+import { parseCapacityFlags } from '../capacity-flags.js';
 import { CliError } from '../errors.js';
 import { openCommandStore } from '../open-store.js';
+import { encryptionKeyVariable, loadEncryptionKeys } from '../encryption-keys.js';
+import { reencryptSecrets } from '../secret-rotation.js';
 import { readPackageVersion } from '../version.js';
 import { describeListenError, warnIfNotLoopback } from '../listen-address.js';
 import { createLogger } from '../logger.js';
+import { openSandbox, parseSandboxFlag } from '../sandbox-flag.js';
+import type { SandboxSelection } from '../../runtime/sandbox/index.js';
+import type { AuthFlags } from '../serve-auth.js';
+import { localApiUrl, parseAuthFlags } from '../serve-auth.js';
 import { waitForStopSignal } from '../signals.js';
 import { readManifestSources, readStdinText } from '../manifest-files.js';
 import { applyResources, parseSources } from './apply.js';
 import type { ParsedSources } from './apply.js';
 
-export interface ServeOptions {
+export interface ServeOptions extends AuthFlags {
   dataDir: string;
   /** PostgreSQL URL from --store or CRONMESH_STORE; SQLite in `dataDir` when absent. */
   store?: string;
@@ -31,6 +40,11 @@ export interface ServeOptions {
   /** Address as `HOST:PORT`, where port 0 picks a free port. */
   listen: string;
   workerConcurrency: string;
+  /** `auto`, `bubblewrap` or `none`; see sandboxFlagHelp. Defaults to `auto`. */
+  sandbox?: string;
+  /** Kubernetes quantities from --worker-capacity-cpu and --worker-capacity-memory. */
+  workerCapacityCpu?: string;
+  workerCapacityMemory?: string;
   dstPolicy: string;
   /** Manifests applied (created or updated) once the server listens. */
   filename: string[];
@@ -41,6 +55,8 @@ export interface ServeOptions {
   leaderElectLeaseDuration?: string;
   leaderElectRenewDeadline?: string;
   leaderElectRetryPeriod?: string;
+  /** Path from --encryption-key-file. Without it, CRONMESH_ENCRYPTION_KEY is read. */
+  encryptionKeyFile?: string;
 }
 
 interface ServeSettings {
@@ -52,6 +68,9 @@ interface ServeSettings {
   host: string;
   port: number;
   workerConcurrency: number;
+  sandbox: SandboxSelection;
+  /** CPU in cores and memory in bytes of the embedded worker; the machine's by default. */
+  workerCapacity: { cpu: number; memory: number };
   dstPolicy: DstPolicy;
   /** Leader election timing, or undefined to run the controllers without a lease. */
   leaderElection: LeaderElectionSettings | undefined;
@@ -87,6 +106,11 @@ export function parseServeOptions(options: ServeOptions): ServeSettings {
     host,
     port,
     workerConcurrency,
+    sandbox: parseSandboxFlag(options.sandbox ?? 'auto'),
+    workerCapacity: parseCapacityFlags(
+      { flag: '--worker-capacity-cpu', value: options.workerCapacityCpu },
+      { flag: '--worker-capacity-memory', value: options.workerCapacityMemory },
+    ),
     dstPolicy: options.dstPolicy,
     leaderElection: parseLeaderElection(options, 'url' in store.store),
   };
@@ -162,6 +186,7 @@ function parseStoreOption(options: ServeOptions): Pick<ServeSettings, 'store' | 
  */
 export async function runServe(options: ServeOptions, out: Output): Promise<number> {
   const settings = parseServeOptions(options);
+  const authRequired = parseAuthFlags(options, settings.host, options.listen);
   // Manifests are read and checked before anything starts, so a bad manifest fails fast.
   let manifests: ParsedSources = { resources: [], origins: [] };
   if (options.filename.length > 0) {
@@ -173,14 +198,24 @@ export async function runServe(options: ServeOptions, out: Output): Promise<numb
 
   const logger = createLogger(options.logLevel, options.logFormat);
   const clock = clockFromEnvironment();
-  const rawStore = await openCommandStore({ ...settings.store, clock });
+  const keys = await loadEncryptionKeys(
+    {
+      keyFile: options.encryptionKeyFile,
+      environmentValue: process.env[encryptionKeyVariable],
+      dataDir: 'url' in settings.store ? undefined : settings.dataDir,
+    },
+    logger,
+  );
+  const encryptingStore = await openCommandStore({ ...settings.store, clock }, keys, logger);
   const metrics = new CronmeshMetrics({
-    store: rawStore,
+    store: encryptingStore,
     defaultDstPolicy: settings.dstPolicy,
     version: readPackageVersion(),
     logger,
   });
   const store = metrics.store;
+  // The -f manifests are applied with a token that only this process knows and accepts.
+  const startupToken = createLocalToken({ user: 'system:cronmesh-serve', unrestricted: true });
   let scheduler: SchedulerHandle | undefined;
   let stopping = false;
   const app = createServer({
@@ -188,6 +223,11 @@ export async function runServe(options: ServeOptions, out: Output): Promise<numb
     clock,
     logger,
     metrics,
+    auth: {
+      required: authRequired,
+      anonymousLoopbackOnly: options.insecureAllowAnonymous !== true,
+      localTokens: [startupToken.token],
+    },
     readinessChecks: [
       {
         name: 'controllers',
@@ -212,6 +252,7 @@ export async function runServe(options: ServeOptions, out: Output): Promise<numb
   };
 
   try {
+    if (authRequired) await ensureAdminTokenFile(store, clock, settings.dataDir, logger);
     await app.listen({ host: settings.host, port: settings.port }).catch((error: unknown) => {
       throw describeListenError(error, options.listen);
     });
@@ -219,22 +260,28 @@ export async function runServe(options: ServeOptions, out: Output): Promise<numb
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const url = `http://${host}:${address.port}`;
     logger.info({ url, ...settings.storeLogFields }, 'cronmesh API listening');
-    warnIfNotLoopback(logger, address.address, address.port);
+    if (!authRequired) warnIfNotLoopback(logger, address.address, address.port);
 
+    const sandbox =
+      settings.workerConcurrency > 0 ? await openSandbox(settings.sandbox, logger) : undefined;
     const started = await startScheduler({
+      sandbox,
       store,
       clock,
       logger,
       metrics,
       workerConcurrency: settings.workerConcurrency,
+      workerCapacity: settings.workerCapacity,
       dstPolicy: settings.dstPolicy,
       leaderElection: settings.leaderElection,
+      serviceAccounts: { apiServerUrl: localApiUrl(address) },
+      onControllersStart: () => reencryptSecrets(encryptingStore, logger),
     });
     if (started.worker !== undefined) metrics.trackWorker(started.worker);
     scheduler = started;
 
     if (manifests.resources.length > 0) {
-      const exitCode = await applyStartupManifests(url, manifests, out);
+      const exitCode = await applyStartupManifests(url, startupToken.bearer, manifests, out);
       if (exitCode !== 0) {
         await stop();
         return exitCode;
@@ -253,11 +300,12 @@ export async function runServe(options: ServeOptions, out: Output): Promise<numb
 
 async function applyStartupManifests(
   url: string,
+  token: string,
   manifests: ParsedSources,
   out: Output,
 ): Promise<number> {
   const context: CommandContext = {
-    client: new ApiClient(url),
+    client: new ApiClient(url, undefined, token),
     namespace: 'default',
     namespaceFromFlag: false,
     out,

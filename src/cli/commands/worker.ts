@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { checkLabelValue, checkQualifiedName } from '../../api/names.js';
 import { ProcessExecutor } from '../../runtime/process.js';
+import { ResourceConfiner } from '../../runtime/resources/resource-confiner.js';
 import { CronmeshMetrics } from '../../server/metrics/registry.js';
 import { createProbeServer } from '../../server/probe-server.js';
 import { InvalidStoreUrlError, isPostgresUrl, redactPassword } from '../../store/open.js';
@@ -10,10 +11,15 @@ import { parsePostgresUrl } from '../../store/postgres/url.js';
 import { Worker } from '../../worker/worker.js';
 import { clockFromEnvironment } from '../clock.js';
 import { parseDurationFlag } from '../duration.js';
+import { parseCapacityFlags } from '../capacity-flags.js';
 import { CliError } from '../errors.js';
 import { openCommandStore } from '../open-store.js';
+import { encryptionKeyVariable, loadEncryptionKeys } from '../encryption-keys.js';
 import { parseListenFlag } from '../listen-flag.js';
+import { parseServerUrl } from '../server-url.js';
 import { createLogger } from '../logger.js';
+import { openSandbox, parseSandboxFlag } from '../sandbox-flag.js';
+import type { SandboxSelection } from '../../runtime/sandbox/index.js';
 import { waitForStopSignal } from '../signals.js';
 import { readPackageVersion } from '../version.js';
 
@@ -24,14 +30,23 @@ export interface WorkerCommandOptions {
   /** Whether `store` came from CRONMESH_STORE, for error messages. */
   storeFromEnvironment?: boolean;
   concurrency: string;
+  /** Kubernetes quantities from --capacity-cpu and --capacity-memory; the machine's when absent. */
+  capacityCpu?: string;
+  capacityMemory?: string;
   /** `KEY=VALUE,KEY=VALUE`, or empty for no labels. */
   labels: string;
   /** Address of the probe and metrics server as `HOST:PORT`, where port 0 picks a free port. */
   listen: string;
   leaseDuration: string;
   heartbeatInterval: string;
+  /** `auto`, `bubblewrap` or `none`; see sandboxFlagHelp. Defaults to `auto`. */
+  sandbox?: string;
   logLevel: string;
   logFormat: string;
+  /** Path from --encryption-key-file. Without it, CRONMESH_ENCRYPTION_KEY is read. */
+  encryptionKeyFile?: string;
+  /** URL from --api-server, at which attempts reach the API of cronmesh serve. */
+  apiServer?: string;
 }
 
 interface WorkerSettings {
@@ -41,9 +56,14 @@ interface WorkerSettings {
   host: string;
   port: number;
   concurrency: number;
+  /** CPU in cores and memory in bytes that attempts' requests may reserve. */
+  capacity: { cpu: number; memory: number };
   labels: Record<string, string>;
   leaseDurationMs: number;
   heartbeatIntervalMs: number;
+  sandbox: SandboxSelection;
+  /** Given to attempts with a service account token as CRONMESH_SERVER; absent without the flag. */
+  apiServerUrl?: string;
 }
 
 const storeExample = 'postgres://USER@HOST:5432/DATABASE?schema=NAME';
@@ -73,10 +93,30 @@ export function parseWorkerOptions(options: WorkerCommandOptions): WorkerSetting
     host,
     port,
     concurrency,
+    capacity: parseCapacityFlags(
+      { flag: '--capacity-cpu', value: options.capacityCpu },
+      { flag: '--capacity-memory', value: options.capacityMemory },
+    ),
     labels: parseLabelsFlag(options.labels),
     leaseDurationMs,
     heartbeatIntervalMs,
+    sandbox: parseSandboxFlag(options.sandbox ?? 'auto'),
+    ...parseApiServerFlag(options.apiServer),
   };
+}
+
+/** Checks --api-server as `--server` is checked. Throws CliError naming the flag. */
+function parseApiServerFlag(value: string | undefined): Pick<WorkerSettings, 'apiServerUrl'> {
+  if (value === undefined) return {};
+  try {
+    return { apiServerUrl: parseServerUrl(value, '--server') };
+  } catch (error) {
+    if (!(error instanceof CliError)) throw error;
+    throw new CliError(
+      `invalid --api-server value ${JSON.stringify(value)}: expected the URL of cronmesh serve ` +
+        'as the attempts on this host reach it, such as http://10.0.0.5:8080',
+    );
+  }
 }
 
 /**
@@ -149,12 +189,18 @@ export function parseLabelsFlag(text: string): Record<string, string> {
 export async function runWorker(options: WorkerCommandOptions): Promise<number> {
   const settings = parseWorkerOptions(options);
   const logger = createLogger(options.logLevel, options.logFormat);
+  // Selected before the store opens, so a host without a working bwrap fails fast.
+  const sandbox = await openSandbox(settings.sandbox, logger);
   const clock = clockFromEnvironment();
   // The host name says where an attempt ran; the suffix keeps a restarted process apart from
   // the one before it, whose attempts the sweeper fails.
   const id = `${hostname()}-${randomUUID().slice(0, 8)}`;
 
-  const rawStore = await openCommandStore({ url: settings.url, clock });
+  const keys = await loadEncryptionKeys(
+    { keyFile: options.encryptionKeyFile, environmentValue: process.env[encryptionKeyVariable] },
+    logger,
+  );
+  const rawStore = await openCommandStore({ url: settings.url, clock }, keys, logger);
   const metrics = new CronmeshMetrics({
     store: rawStore,
     defaultDstPolicy: 'cron',
@@ -168,11 +214,18 @@ export async function runWorker(options: WorkerCommandOptions): Promise<number> 
     store,
     clock,
     logger,
-    executor: new ProcessExecutor({ clock }),
+    // The resource confiner must stay the last, outermost layer: it joins the cgroup first.
+    executor: new ProcessExecutor({
+      clock,
+      confiners: [sandbox.confiner, new ResourceConfiner({ logger })],
+    }),
+    sandbox: sandbox.mode,
     concurrency: settings.concurrency,
+    capacity: settings.capacity,
     labels: settings.labels,
     leaseDurationMs: settings.leaseDurationMs,
     heartbeatIntervalMs: settings.heartbeatIntervalMs,
+    serviceAccounts: { apiServerUrl: settings.apiServerUrl },
     metrics,
   });
   metrics.trackWorker(worker);
@@ -218,6 +271,8 @@ export async function runWorker(options: WorkerCommandOptions): Promise<number> 
         worker: id,
         labels: settings.labels,
         concurrency: settings.concurrency,
+        capacity: settings.capacity,
+        apiServer: settings.apiServerUrl,
         ...settings.storeLogFields,
       },
       'worker started',

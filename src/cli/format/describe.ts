@@ -1,4 +1,5 @@
 import { describeUnenforcedFields } from '../../api/index.js';
+import { SANDBOX_ANNOTATION } from '../../api/annotations.js';
 import type { CronJob, Event, Job, Pod } from '../../api/types.js';
 import { humanDuration } from './age.js';
 import { formatOptionalBool } from './columns.js';
@@ -148,6 +149,9 @@ export function describePod(pod: Pod, events: readonly Event[], now: number): st
     writer.line(0, `Service Account:\t${pod.spec.serviceAccountName}`);
   }
   writer.line(0, `Node:\t${pod.spec.nodeName ?? status?.nodeName ?? '<none>'}`);
+  // The worker records the sandbox mode when it starts the attempt.
+  const sandbox = pod.metadata.annotations?.[SANDBOX_ANNOTATION];
+  if (sandbox !== undefined) writer.line(0, `Sandbox:\t${sandbox}`);
   if (status?.startTime !== undefined) {
     writer.line(0, `Start Time:\t${formatRfc1123z(status.startTime)}`);
   }

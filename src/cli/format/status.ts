@@ -1,4 +1,4 @@
-import type { Container, ContainerStatus, Job, JobCondition, Pod } from '../../api/types.js';
+import type { ContainerStatus, Job, JobCondition, Pod } from '../../api/types.js';
 
 function hasCondition(job: Job, type: JobCondition['type']): boolean {
   return (job.status?.conditions ?? []).some(
@@ -103,19 +103,21 @@ export function summarizePod(pod: Pod): PodSummary {
 }
 
 /**
- * Returns whether a regular (not init) container of `pod` is ready. cronmesh runs no probes, so a
- * running container without a readinessProbe is ready, as kubelet reports it, and one with a
- * readinessProbe is ready only when its status reports so.
+ * Returns whether a regular (not init) container of `pod` is ready. Pods written before the
+ * worker ran probes never carry `ready: true`, so a running container without probes counts as
+ * ready, as kubelet reports it. With a readinessProbe only the status decides, and with a
+ * startupProbe the container is not ready before that probe passed (`started`).
  */
 export function isContainerReady(pod: Pod, status: ContainerStatus): boolean {
   if (status.ready === true) return true;
   if (status.state?.running === undefined) return false;
   const container = pod.spec.containers.find((candidate) => candidate.name === status.name);
-  return container !== undefined && !hasReadinessProbe(container);
+  if (container === undefined || hasProbe(container.readinessProbe)) return false;
+  return !hasProbe(container.startupProbe) || status.started === true;
 }
 
-function hasReadinessProbe(container: Container): boolean {
-  return container.readinessProbe !== undefined && container.readinessProbe !== null;
+function hasProbe(probe: unknown): boolean {
+  return probe !== undefined && probe !== null;
 }
 
 function terminationCode(terminated: { exitCode: number; signal?: number }): string {

@@ -3,6 +3,7 @@ import { Histogram, exponentialBuckets } from 'prom-client';
 import type { Registry } from 'prom-client';
 import type { AnyResource, Pod, ResourceKind } from '../../api/types.js';
 import type { ClaimRequest, Lease, LeaseStatus } from '../../store/lease.js';
+import type { TokenFilter, TokenRecord } from '../../store/tokens.js';
 import type {
   DeleteOptions,
   ListOptions,
@@ -102,6 +103,26 @@ export class TimedStore implements Store {
 
   claimPods(request: ClaimRequest): Promise<Pod[]> {
     return this.time('claimPods', () => this.inner.claimPods(request));
+  }
+
+  createToken(token: TokenRecord): Promise<void> {
+    return this.time('createToken', () => this.inner.createToken(token));
+  }
+
+  findToken(id: string): Promise<TokenRecord | undefined> {
+    return this.time('findToken', () => this.inner.findToken(id));
+  }
+
+  listTokens(filter?: TokenFilter): Promise<TokenRecord[]> {
+    return this.time('listTokens', () => this.inner.listTokens(filter));
+  }
+
+  deleteToken(id: string): Promise<boolean> {
+    return this.time('deleteToken', () => this.inner.deleteToken(id));
+  }
+
+  deleteExpiredTokens(now: number): Promise<number> {
+    return this.time('deleteExpiredTokens', () => this.inner.deleteExpiredTokens(now));
   }
 
   checkReady(): Promise<void> {

@@ -22,8 +22,11 @@ import type {
 import { WatchListeners } from '../watchers.js';
 import { claimedPod, isClaimable } from '../claim.js';
 import type { ClaimRequest, Lease, LeaseStatus } from '../lease.js';
+import type { TokenFilter, TokenRecord } from '../tokens.js';
 import { SqliteLeases } from './leases.js';
+import { SqliteTokens } from './tokens.js';
 import { openDatabase } from './connection.js';
+import { WalSync } from './wal-sync.js';
 import { migrations } from './migrations/index.js';
 import type { ObjectRow, Statements } from './statements.js';
 import { prepareStatements } from './statements.js';
@@ -46,14 +49,18 @@ interface Outcome<T> {
 export class SqliteStore implements Store {
   private readonly statements: Statements;
   private readonly leases: SqliteLeases;
+  private readonly tokens: SqliteTokens;
   private readonly listeners = new WatchListeners();
+  private readonly walSync: WalSync;
 
   private constructor(
     private readonly database: Database.Database,
     private readonly clock: Clock,
   ) {
+    this.walSync = new WalSync(database);
     this.statements = prepareStatements(database);
     this.leases = new SqliteLeases(database);
+    this.tokens = new SqliteTokens(database);
   }
 
   /** Opens the database file (creating and migrating it when needed). */
@@ -99,7 +106,8 @@ export class SqliteStore implements Store {
       });
       if (row === undefined) throw new Error(`inserting ${describe(key)} returned no row id`);
       this.insertOwners(row.id, owners);
-      return { result: JSON.parse(json) as T, event: { type: 'ADDED', kind: key.kind, json } };
+      // `copy` is a private deep copy equal to `json`, so the caller gets it without a parse.
+      return { result: copy, event: { type: 'ADDED', kind: key.kind, json } };
     });
 
     let outcome: Outcome<T>;
@@ -130,7 +138,9 @@ export class SqliteStore implements Store {
     const { namespace, ownerUid, labelSelector = [] } = options;
     // NOTE: label selectors are matched here, after SQL has returned every object of the kind
     // (and namespace or owner), so a selective label query still reads all those rows.
-    const rows = this.listStatement(namespace, ownerUid).all({ kind, namespace, ownerUid });
+    // Rows are read one at a time, so a list of 100,000 objects never keeps every row's text
+    // in memory beside the parsed objects.
+    const rows = this.listStatement(namespace, ownerUid).iterate({ kind, namespace, ownerUid });
     const objects: T[] = [];
     for (const row of rows) {
       const labels = JSON.parse(row.labels) as Record<string, string>;
@@ -180,7 +190,7 @@ export class SqliteStore implements Store {
       // As in the Kubernetes API server, a write that changes nothing keeps the
       // resourceVersion and sends no event, so controllers that write back unchanged
       // status do not wake themselves up.
-      if (canonicalJson(copy) === canonicalJson(stored)) return { result: stored as T };
+      if (sameContent(copy, stored, row.object)) return { result: stored as T };
 
       const resourceVersion = this.nextResourceVersion();
       metadata.resourceVersion = String(resourceVersion);
@@ -194,7 +204,8 @@ export class SqliteStore implements Store {
       });
       this.statements.deleteOwners.run({ objectId: row.id });
       this.insertOwners(row.id, owners);
-      return { result: JSON.parse(json) as T, event: { type: 'MODIFIED', kind: key.kind, json } };
+      // `copy` is a private deep copy equal to `json`, so the caller gets it without a parse.
+      return { result: copy, event: { type: 'MODIFIED', kind: key.kind, json } };
     });
     return this.publish(replace.immediate());
   }
@@ -303,11 +314,19 @@ export class SqliteStore implements Store {
     if (request.limit <= 0) return [];
     const claim = this.database.transaction((): Array<Outcome<Pod>> => {
       this.leases.check(request.fence);
-      const outcomes: Array<Outcome<Pod>> = [];
-      for (const row of this.statements.listPendingPods.all()) {
-        if (outcomes.length >= request.limit) break;
+      // Rows are read one at a time and the read stops at the limit, so a claim of a few pods
+      // does not parse every pending pod. The updates wait until the read is closed, because
+      // better-sqlite3 runs no other statement on a connection while an iteration is open.
+      const chosen: Array<{ row: ObjectRow; pod: Pod }> = [];
+      for (const row of this.statements.listPendingPods.iterate()) {
         const pod = JSON.parse(row.object) as Pod;
         if (!isClaimable(pod, request.labels)) continue;
+        if (request.admit !== undefined && !request.admit(pod)) continue;
+        chosen.push({ row, pod });
+        if (chosen.length >= request.limit) break;
+      }
+      const outcomes: Array<Outcome<Pod>> = [];
+      for (const { row, pod } of chosen) {
         const claimed = claimedPod(pod, request.worker, request.now);
         const resourceVersion = this.nextResourceVersion();
         claimed.metadata.resourceVersion = String(resourceVersion);
@@ -326,6 +345,26 @@ export class SqliteStore implements Store {
     return claim.immediate().map((outcome) => this.publish(outcome));
   }
 
+  async createToken(token: TokenRecord): Promise<void> {
+    this.tokens.create(token);
+  }
+
+  async findToken(id: string): Promise<TokenRecord | undefined> {
+    return this.tokens.find(id);
+  }
+
+  async listTokens(filter: TokenFilter = {}): Promise<TokenRecord[]> {
+    return this.tokens.listTokens(filter);
+  }
+
+  async deleteToken(id: string): Promise<boolean> {
+    return this.tokens.delete(id);
+  }
+
+  async deleteExpiredTokens(now: number): Promise<number> {
+    return this.tokens.deleteExpired(now);
+  }
+
   async checkReady(): Promise<void> {
     const latest = migrations.at(-1)?.version ?? 0;
     const row = this.database
@@ -341,6 +380,7 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     this.listeners.clear();
+    this.walSync.stop();
     this.database.close();
   }
 
@@ -372,6 +412,18 @@ export class SqliteStore implements Store {
     if (event !== undefined) this.listeners.notify(event.type, event.kind, event.json);
     return outcome.result;
   }
+}
+
+/**
+ * Returns whether `object` has the content of the stored row. Equal JSON texts have equal
+ * content, and two JSON.stringify texts of equal content differ at most in key order, which
+ * keeps their length, so only texts of equal length need the key-sorted comparison.
+ */
+function sameContent(object: AnyResource, stored: AnyResource, storedJson: string): boolean {
+  const json = JSON.stringify(object);
+  if (json === storedJson) return true;
+  if (json.length !== storedJson.length) return false;
+  return canonicalJson(object) === canonicalJson(stored);
 }
 
 function copyOf<T extends AnyResource>(object: T): T {

@@ -100,6 +100,8 @@ describe('attempts of a killed worker', () => {
       `${workerLeaseMs}ms`,
       '--heartbeat-interval',
       '1s',
+      // The test signals the host PIDs that the jobs record, which a PID namespace would hide.
+      '--sandbox=none',
     ];
     const workers = new Map<string, CronmeshProcess>();
     for (const name of ['worker-a', 'worker-b', 'worker-c']) {
