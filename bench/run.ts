@@ -3,11 +3,13 @@
 // schedule and fuzzes the parser, then prints compact tables. `--only speed|memory|fuzz` runs one
 // of those parts. The scale parts run only when named, because they take minutes and need the
 // local Redis and PostgreSQL: `--only executor` (ProcessExecutor against raw spawn), `--only
-// fire-lag` (100,000 CronJobs on SQLite) and `--only peers` (BullMQ, pg-boss, graphile-worker;
-// `--peers bullmq,pg-boss` after it runs only those systems).
+// fire-lag` (100,000 CronJobs on SQLite), `--only peers` (cronmesh on PostgreSQL, BullMQ,
+// pg-boss, graphile-worker; `--peers cronmesh,pg-boss` after it runs only those systems) and
+// `--only workers` (cronmesh on PostgreSQL with 1, 2 and 4 worker processes).
 // The exit code is 1 when cronmesh disagrees with robfig on the corpus or misses the memory,
-// executor, fire-lag or RSS target. It is 1 too when a peer scenario fails to run, or when the
-// fuzz finds a crash, a hang or a wrong result or stops at its time budget.
+// executor, fire-lag or RSS target. It is 1 too when a peer scenario fails to run, when a
+// worker-scaling run fails or hits its time limit, or when the fuzz finds a crash, a hang or a
+// wrong result or stops at its time budget.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
@@ -21,12 +23,13 @@ import { measureMemory } from './memory.js';
 import { reportSpeed } from './speed-report.js';
 import { PEER_SUBJECTS, runPeersPart, selectPeerSubjects } from './peers/run-peers.js';
 import type { SchedulerSubject } from './peers/subject.js';
+import { runWorkerScalingPart } from './peers/worker-scaling.js';
 import { EXECUTOR_TARGET_SHARE, runExecutorPart } from './scale/executor-report.js';
 import { runFireLagPart } from './scale/fire-lag-report.js';
 import { formatCount, formatPercent, formatRatio, formatTable } from './table.js';
 
 const DEFAULT_PARTS = ['speed', 'memory', 'fuzz'] as const;
-const PARTS = [...DEFAULT_PARTS, 'executor', 'fire-lag', 'peers'] as const;
+const PARTS = [...DEFAULT_PARTS, 'executor', 'fire-lag', 'peers', 'workers'] as const;
 type Part = (typeof PARTS)[number];
 
 const MEMORY_SCHEDULES = 100_000;
@@ -190,6 +193,10 @@ async function main(): Promise<void> {
 
   if (parts.includes('peers')) {
     if (!(await runPeersPart(peerSubjects))) failed = true;
+  }
+
+  if (parts.includes('workers')) {
+    if (!(await runWorkerScalingPart())) failed = true;
   }
 
   console.log(`\nLoad average at end: ${formatLoad()}`);

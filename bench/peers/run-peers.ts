@@ -1,15 +1,20 @@
 // The `--only peers` part: every SchedulerSubject runs the throughput scenario and the lateness
-// scenario RUNS times in this process, one after the other, and the report prints the medians.
+// scenario RUNS times in this process, one after the other, and the report prints the medians
+// and the ratios of cronmesh to each peer.
 
 import { formatCount, formatRatio, formatTable } from '../table.js';
-import { formatMs, median, percentileWithMissing } from '../scale/stats.js';
+import { formatMs, median } from '../scale/stats.js';
 import { bullmq } from './bullmq.js';
+import { cronmesh } from './cronmesh.js';
 import { graphileWorker, graphileWorkerLocalQueue } from './graphile-worker.js';
 import { pgBoss, pgBossLargeBatch } from './pg-boss.js';
+import { claimedSamples, createdSamples, latenessPercentile, printRatios } from './ratios.js';
+import type { LatenessSamples, Outcome } from './ratios.js';
 import type { LatenessResult, SchedulerSubject, ThroughputResult } from './subject.js';
 
-/** The systems measured, in print order. A cronmesh subject goes first once it exists. */
+/** The systems measured, in print order, cronmesh first. */
 export const PEER_SUBJECTS: readonly SchedulerSubject[] = [
+  cronmesh,
   bullmq,
   pgBoss,
   pgBossLargeBatch,
@@ -41,8 +46,6 @@ export const LATENESS_SCHEDULES = 1_000;
 // about 100 s after the fire to reach their queues, and the limit leaves room for that.
 const LATENESS_TIME_LIMIT_MS = 150_000;
 
-type Outcome<T> = { runs: T[] } | { error: string };
-
 async function repeat<T>(label: string, run: () => Promise<T>): Promise<Outcome<T>> {
   const runs: T[] = [];
   try {
@@ -70,7 +73,7 @@ export async function runPeersPart(subjects = PEER_SUBJECTS): Promise<boolean> {
     const scenario = subject.throughput;
     if (scenario === undefined) continue;
     const outcome = await repeat(`${subject.label} throughput`, () =>
-      scenario.run(THROUGHPUT_JOBS, THROUGHPUT_TIME_LIMIT_MS),
+      scenario.run(THROUGHPUT_JOBS, scenario.timeLimitMs ?? THROUGHPUT_TIME_LIMIT_MS),
     );
     throughput.push([subject, outcome]);
   }
@@ -84,6 +87,7 @@ export async function runPeersPart(subjects = PEER_SUBJECTS): Promise<boolean> {
   }
   printThroughput(throughput);
   printLateness(lateness);
+  printRatios(throughput, lateness);
   return [...throughput, ...lateness].every(([, outcome]) => 'runs' in outcome);
 }
 
@@ -112,33 +116,54 @@ function printThroughput(rows: Array<[SchedulerSubject, Outcome<ThroughputResult
     ];
   });
   console.log(formatTable(['system', 'enqueue/s', 'jobs/s', 'runs', '÷ best', 'settings'], table));
+  for (const [subject, outcome] of rows) {
+    if ('error' in outcome) continue;
+    const measured = outcome.runs.flatMap((run) =>
+      run.cpuSeconds === undefined ? [] : [{ run, cpu: run.cpuSeconds }],
+    );
+    if (measured.length === 0) continue;
+    const perJob = (side: 'system' | 'postgres'): string =>
+      median(measured.map(({ run, cpu }) => (cpu[side] * 1000) / run.processed)).toFixed(1);
+    console.log(
+      `${subject.label}: CPU ms per job ${perJob('system')} in its own processes and ` +
+        `${perJob('postgres')} in PostgreSQL backends (medians of the runs)`,
+    );
+  }
 }
 
 function printLateness(rows: Array<[SchedulerSubject, Outcome<LatenessResult>]>): void {
   console.log(
     `\n### ${formatCount(LATENESS_SCHEDULES)} schedules firing at the same instant ` +
-      '(handler start minus scheduled instant)\n',
+      '(handler start minus scheduled instant; for cronmesh, Job creation and attempt claim)\n',
   );
-  const table = rows.map(([subject, outcome]) => {
+  const table: string[][] = [];
+  for (const [subject, outcome] of rows) {
     const settings = subject.lateness?.settings ?? '';
-    if ('error' in outcome)
-      return [subject.label, '-', '-', '-', '-', '-', `not run: ${outcome.error}`];
-    const statistic = (fraction: number): string => {
-      const values = outcome.runs.map((run) =>
-        percentileWithMissing(run.lateMs, run.missing, fraction),
-      );
-      const value = median(values);
-      return Number.isFinite(value) ? formatMs(value) : '> limit';
-    };
-    return [
-      subject.label,
-      formatCount(median(outcome.runs.map((run) => run.lateMs.length + run.missing))),
-      statistic(0.5),
-      statistic(0.99),
-      statistic(1),
-      formatCount(median(outcome.runs.map((run) => run.missing))),
-      settings,
-    ];
-  });
+    if ('error' in outcome) {
+      table.push([subject.label, '-', '-', '-', '-', '-', `not run: ${outcome.error}`]);
+      continue;
+    }
+    table.push(latenessRow(subject.label, outcome.runs.map(createdSamples), settings));
+    if (outcome.runs.every((run) => run.claimLateMs !== undefined)) {
+      const label = `${subject.label}, attempt claimed`;
+      table.push(latenessRow(label, outcome.runs.map(claimedSamples), 'same runs'));
+    }
+  }
   console.log(formatTable(['system', 'fires', 'p50', 'p99', 'max', 'missing', 'settings'], table));
+}
+
+function latenessRow(label: string, runs: readonly LatenessSamples[], settings: string): string[] {
+  const statistic = (fraction: number): string => {
+    const value = latenessPercentile(runs, fraction);
+    return Number.isFinite(value) ? formatMs(value) : '> limit';
+  };
+  return [
+    label,
+    formatCount(median(runs.map((run) => run.lateMs.length + run.missing))),
+    statistic(0.5),
+    statistic(0.99),
+    statistic(1),
+    formatCount(median(runs.map((run) => run.missing))),
+    settings,
+  ];
 }

@@ -1,6 +1,6 @@
 // The interface that each job system in the peers part implements. The scenarios (throughput
-// and schedule lateness) run only against it, so a cronmesh row joins the table by adding one
-// more SchedulerSubject, such as cronmesh's PostgreSQL worker once it exists.
+// and schedule lateness) run only against it, so cronmesh and each peer are one
+// SchedulerSubject each.
 
 /** One throughput run: N no-op jobs enqueued, then processed by the system's own worker. */
 export interface ThroughputResult {
@@ -12,6 +12,11 @@ export interface ThroughputResult {
   processSeconds: number;
   /** True when the time limit ended the run before every job was processed. */
   timedOut: boolean;
+  /**
+   * CPU seconds used while processing, where the run can read them: by the system's own
+   * processes, and by its PostgreSQL backends.
+   */
+  cpuSeconds?: { system: number; postgres: number };
 }
 
 /** One lateness run: every schedule fires at the same instant(s). */
@@ -23,11 +28,20 @@ export interface LatenessResult {
   lateMs: number[];
   /** Fires expected but not processed when the time limit ended the run. */
   missing: number;
+  /**
+   * For systems whose `lateMs` measures the creation of the work, not its start: when a worker
+   * took each fire's work up, minus the scheduled instant, in ms.
+   */
+  claimLateMs?: number[];
+  /** Fires whose work no worker had taken up when the time limit ended the run. */
+  claimMissing?: number;
 }
 
 export interface ThroughputScenario {
   /** Worker settings, such as the concurrency, as printed in the report. */
   readonly settings: string;
+  /** Processing time limit of this system, when it needs longer than the part's default. */
+  readonly timeLimitMs?: number;
   /**
    * Enqueues `jobCount` no-op jobs and processes them, stopping after `timeLimitMs` of
    * processing. Removes everything the run created before it resolves.

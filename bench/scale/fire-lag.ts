@@ -38,7 +38,7 @@ export async function runFireLagSize(simultaneous: number): Promise<FireLagRun[]
   let allowanceMs = FIRST_STARTUP_ALLOWANCE_MS;
   for (let index = 0; index < FIRE_LAG_RUNS; index++) {
     console.error(`fire-lag: ${simultaneous} simultaneous, run ${index + 1}/${FIRE_LAG_RUNS}`);
-    const run = await runOnce(simultaneous, allowanceMs);
+    const run = await runFireLagOnce(simultaneous, { allowanceMs });
     runs.push(run);
     if ('result' in run) {
       allowanceMs = Math.max(FIRST_STARTUP_ALLOWANCE_MS, Math.round(run.result.startupMs * 1.5));
@@ -47,14 +47,29 @@ export async function runFireLagSize(simultaneous: number): Promise<FireLagRun[]
   return runs;
 }
 
-async function runOnce(simultaneous: number, allowanceMs: number): Promise<FireLagRun> {
+export interface FireLagRunOptions {
+  /** Time the scheduler gets for its startup before the fire, in ms. */
+  allowanceMs?: number;
+  /** CronJobs in the store, the simultaneous ones included; FIRE_LAG_TOTAL by default. */
+  total?: number;
+}
+
+/**
+ * Seeds a fresh store and measures one fire of `simultaneous` CronJobs. The store is deleted
+ * afterwards. A smaller `total` makes a quicker run for comparing changes.
+ */
+export async function runFireLagOnce(
+  simultaneous: number,
+  options: FireLagRunOptions = {},
+): Promise<FireLagRun> {
+  const { allowanceMs = FIRST_STARTUP_ALLOWANCE_MS, total = FIRE_LAG_TOTAL } = options;
   const dataDir = await mkdtemp(join(tmpdir(), 'cronmesh-fire-lag-'));
   let seed: SeedResult | undefined;
   let progress: FireLagProgress | undefined;
   try {
     seed = await runJsonChild<SeedResult>(
       SEED_SCRIPT,
-      [dataDir, String(FIRE_LAG_TOTAL), String(simultaneous), String(allowanceMs)],
+      [dataDir, String(total), String(simultaneous), String(allowanceMs)],
       { timeoutMs: SEED_TIMEOUT_MS },
     );
     // The child's own timers and its Job watch bound its run. This timeout only catches a child

@@ -1,10 +1,12 @@
-import type { AnyResource, Event, Job, ResourceKind } from '../api/types.js';
+import type { AnyResource, CronJob, Event, Job, Pod, ResourceKind } from '../api/types.js';
 import { NotFoundError } from '../store/errors.js';
-import type { Store, WatchEvent } from '../store/store.js';
+import type { Store, WatchEventType } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { SchedulerMetrics } from '../util/metrics.js';
 import { finishedCondition } from './conditions.js';
+import type { ObjectCache } from './informer.js';
+import { SharedInformers } from './informers.js';
 import { WorkQueue } from './workqueue.js';
 
 /** Kinds that can have dependents, and the kinds of those dependents. */
@@ -21,17 +23,29 @@ export interface GarbageCollectorOptions {
   clock: Clock;
   logger: Logger;
   metrics?: SchedulerMetrics;
+  /** Caches shared with the controllers; the collector starts its own when absent. */
+  informers?: SharedInformers;
 }
 
 /**
  * Deletes dependents whose owner is gone (background cascading deletion), the logs of deleted
  * attempts, Jobs whose ttlSecondsAfterFinished has passed, and expired Events.
+ *
+ * Owners and dependents are read from the shared informers. A cache can lag behind another
+ * process's writes, so before the collector deletes a dependent whose owner the cache lacks, it
+ * reads the owner from the store. The Kubernetes garbage collector confirms an absent owner
+ * with a live lookup in the same way.
  */
 export class GarbageCollector {
   private readonly queue: WorkQueue;
-  private unsubscribe: (() => void) | undefined;
+  private readonly informers: SharedInformers;
+  /** Whether this collector created the informers and so starts and stops them. */
+  private readonly ownsInformers: boolean;
+  private unregister: Array<() => void> = [];
 
   constructor(private readonly options: GarbageCollectorOptions) {
+    this.ownsInformers = options.informers === undefined;
+    this.informers = options.informers ?? new SharedInformers(options.store);
     this.queue = new WorkQueue({
       clock: options.clock,
       concurrency: 2,
@@ -44,17 +58,25 @@ export class GarbageCollector {
 
   /** Subscribes to changes, sweeps orphans left by a crash, and checks existing Jobs' TTL. */
   async start(): Promise<void> {
-    this.unsubscribe = this.options.store.watch(undefined, (event) => this.onEvent(event));
+    const { cronJobs, jobs, pods } = this.informers;
+    this.unregister = [
+      cronJobs.addHandler((type, cronJob) => this.onEvent(type, cronJob)),
+      jobs.addHandler((type, job) => this.onEvent(type, job)),
+      pods.addHandler((type, pod) => this.onEvent(type, pod)),
+    ];
+    await this.informers.start();
     this.queue.add('sweep');
     this.queue.add('events');
     // A Job that finished while no collector ran sends no further event, so its TTL starts here.
-    for (const job of await this.options.store.list<Job>('Job')) {
+    for (const job of jobs.list()) {
       if (job.spec.ttlSecondsAfterFinished !== undefined) this.queue.add(ttlKey(job));
     }
   }
 
   async stop(): Promise<void> {
-    this.unsubscribe?.();
+    for (const unregister of this.unregister) unregister();
+    this.unregister = [];
+    if (this.ownsInformers) this.informers.stop();
     await this.queue.stop();
   }
 
@@ -63,9 +85,8 @@ export class GarbageCollector {
     return this.queue.idle();
   }
 
-  private onEvent(event: WatchEvent): void {
-    const object = event.object;
-    if (event.type === 'DELETED') {
+  private onEvent(type: WatchEventType, object: CronJob | Job | Pod): void {
+    if (type === 'DELETED') {
       if (object.kind in DEPENDENT_KINDS)
         this.queue.add(`owner/${object.kind}/${object.metadata.uid}`);
       if (object.kind === 'Pod') {
@@ -75,7 +96,7 @@ export class GarbageCollector {
     }
     // A controller that read the owner just before its deletion creates the dependent after
     // the owner's dependents were deleted, so a new dependent's owners are checked too.
-    if (event.type === 'ADDED' && ownerKindsOf(object.kind).length > 0) {
+    if (type === 'ADDED' && ownerKindsOf(object.kind).length > 0) {
       const namespace = object.metadata.namespace ?? 'default';
       this.queue.add(`dependent/${object.kind}/${namespace}/${object.metadata.name}`);
     }
@@ -115,6 +136,29 @@ export class GarbageCollector {
     }
   }
 
+  /** Returns the informer of a kind that can own or depend on others. */
+  private informerOf(kind: ResourceKind): ObjectCache<CronJob | Job | Pod> | undefined {
+    if (kind === 'CronJob') return this.informers.cronJobs;
+    if (kind === 'Job') return this.informers.jobs;
+    if (kind === 'Pod') return this.informers.pods;
+    return undefined;
+  }
+
+  /**
+   * Returns whether an owner with `uid` exists: from the cache when it has the owner, else from
+   * the store, so a cache that has not seen the owner yet does not get a dependent deleted.
+   */
+  private async ownerExists(
+    kind: ResourceKind,
+    namespace: string,
+    name: string,
+    uid: string,
+  ): Promise<boolean> {
+    if (this.informerOf(kind)?.get(namespace, name)?.metadata.uid === uid) return true;
+    const live = await this.options.store.find(kind, namespace, name);
+    return live?.metadata.uid === uid;
+  }
+
   /**
    * Deletes the object when it has owner references of its owner kinds and none of those owners
    * exists with the referenced uid.
@@ -124,39 +168,49 @@ export class GarbageCollector {
     namespace: string,
     name: string,
   ): Promise<void> {
-    const object = await this.options.store.find(kind, namespace, name);
+    const object = this.informerOf(kind)?.get(namespace, name);
     if (!object) return;
-    const ownerKinds = ownerKindsOf(kind);
+    if (await this.ownersGone(object)) await this.deleteQuietly(object);
+  }
+
+  /** Returns true when `object` references owners of its owner kinds and none of them exists. */
+  private async ownersGone(object: CronJob | Job | Pod): Promise<boolean> {
+    const ownerKinds = ownerKindsOf(object.kind);
     const refs = (object.metadata.ownerReferences ?? []).filter((ref) =>
       ownerKinds.includes(ref.kind as ResourceKind),
     );
-    if (refs.length === 0) return;
+    if (refs.length === 0) return false;
+    const namespace = object.metadata.namespace ?? 'default';
     for (const ref of refs) {
-      const owner = await this.options.store.find(ref.kind as ResourceKind, namespace, ref.name);
-      if (owner?.metadata.uid === ref.uid) return;
+      if (await this.ownerExists(ref.kind as ResourceKind, namespace, ref.name, ref.uid)) {
+        return false;
+      }
     }
-    await this.deleteQuietly(object);
+    return true;
   }
 
   private async sweepOrphans(): Promise<void> {
     for (const [ownerKind, kinds] of Object.entries(DEPENDENT_KINDS)) {
-      const owners = await this.options.store.list(ownerKind as ResourceKind);
-      const liveUids = new Set(owners.map((owner) => owner.metadata.uid));
+      const owners = this.informerOf(ownerKind as ResourceKind);
+      if (owners === undefined) continue;
+      const cachedUids = new Set<string | undefined>();
+      for (const owner of owners.list()) cachedUids.add(owner.metadata.uid);
       for (const kind of kinds) {
-        for (const dependent of await this.options.store.list(kind)) {
+        // A copy, because the deletes below change the cache while it is being read.
+        const dependents = [...(this.informerOf(kind)?.list() ?? [])];
+        for (const dependent of dependents) {
           const refs = (dependent.metadata.ownerReferences ?? []).filter(
             (ref) => ref.kind === ownerKind,
           );
-          if (refs.length > 0 && refs.every((ref) => !liveUids.has(ref.uid))) {
-            await this.deleteQuietly(dependent);
-          }
+          if (refs.length === 0 || refs.some((ref) => cachedUids.has(ref.uid))) continue;
+          if (await this.ownersGone(dependent)) await this.deleteQuietly(dependent);
         }
       }
     }
   }
 
   private async expireJob(namespace: string, name: string): Promise<{ requeueAfterMs?: number }> {
-    const job = await this.options.store.find<Job>('Job', namespace, name);
+    const job = this.informers.jobs.get(namespace, name);
     const ttl = job?.spec.ttlSecondsAfterFinished;
     if (!job || ttl === undefined || !finishedCondition(job)) return {};
     const condition = job.status?.conditions?.find(

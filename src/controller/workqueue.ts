@@ -1,6 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { Clock, Timer } from '../util/clock.js';
 import type { WorkQueueObserver } from '../util/metrics.js';
+import { DelayHeap } from './delay-heap.js';
+import { Fifo } from './fifo.js';
 
 /** Outcome of one reconcile: requeue after a delay in milliseconds, or forget the key. */
 export interface ReconcileResult {
@@ -28,6 +30,13 @@ export interface WorkQueueOptions {
  * A delaying work queue keyed by object, shaped like client-go's. `add` makes a key ready at
  * once and `addAfter` at a later instant, where an earlier pending time wins. A key that is
  * being reconciled is marked dirty and reconciled again afterwards, never twice at once.
+ *
+ * Waiting keys sit in one heap behind a single clock timer, as in client-go's delaying queue,
+ * so 100,000 requeued CronJobs cost one timer. A reconcile never starts inside the call that
+ * added its key. With a synchronous store (better-sqlite3) the reconciles of a burst would run
+ * as one chain of promise callbacks, and no timer, I/O callback or other queue would run until
+ * the burst was over. So the queue starts reconciles back to back only for SLICE_MS, then lets
+ * the event loop run once before it goes on.
  */
 export class WorkQueue {
   private readonly clock: Clock;
@@ -38,11 +47,16 @@ export class WorkQueue {
   private readonly retryMaxMs: number;
   private readonly observer: WorkQueueObserver | undefined;
 
-  private readonly ready: string[] = [];
+  private readonly ready = new Fifo<string>();
   private readonly readySet = new Set<string>();
   private readonly processing = new Set<string>();
   private readonly dirty = new Set<string>();
-  private readonly delayed = new Map<string, { at: number; timer: Timer }>();
+  private readonly waiting = new DelayHeap();
+  /** The clock timer for the earliest waiting key, and the instant it was set for. */
+  private timer: { at: number; handle: Timer } | undefined;
+  private pumpScheduled = false;
+  /** performance.now() when the current slice of back-to-back reconciles began. */
+  private sliceStart = 0;
   private readonly failures = new Map<string, number>();
   private running = 0;
   private stopped = false;
@@ -61,11 +75,7 @@ export class WorkQueue {
   /** Makes `key` ready now. */
   add(key: string): void {
     if (this.stopped) return;
-    const pending = this.delayed.get(key);
-    if (pending) {
-      pending.timer.cancel();
-      this.delayed.delete(key);
-    }
+    this.stopWaiting(key);
     if (this.processing.has(key)) {
       if (!this.dirty.has(key)) this.observer?.added();
       this.dirty.add(key);
@@ -92,22 +102,12 @@ export class WorkQueue {
       return;
     }
     if (this.readySet.has(key)) return;
-    const at = this.clock.now() + delayMs;
-    const pending = this.delayed.get(key);
-    if (pending && pending.at <= at) return;
-    pending?.timer.cancel();
-    const timer = this.clock.setTimer(delayMs, () => {
-      const current = this.delayed.get(key);
-      if (current?.timer !== timer) return;
-      this.delayed.delete(key);
-      this.add(key);
-    });
-    this.delayed.set(key, { at, timer });
+    if (this.waiting.schedule(key, this.clock.now() + delayMs)) this.armTimer();
   }
 
   /** Returns the instant a delayed key becomes ready, if it is waiting. */
   pendingAt(key: string): number | undefined {
-    return this.delayed.get(key)?.at;
+    return this.waiting.at(key);
   }
 
   /** Returns the number of keys ready or being reconciled. */
@@ -125,15 +125,53 @@ export class WorkQueue {
   /** Stops taking work, cancels delayed keys, and waits for running reconciles. */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const { timer } of this.delayed.values()) timer.cancel();
-    this.delayed.clear();
-    this.ready.length = 0;
+    this.timer?.handle.cancel();
+    this.timer = undefined;
+    this.waiting.clear();
+    this.ready.clear();
     this.readySet.clear();
     // A running key marked dirty would be queued again when it finishes and never run, so
     // idle() would wait forever.
     this.dirty.clear();
     this.observer?.depthChanged(0);
     await this.idle();
+  }
+
+  /**
+   * Removes `key` from the waiting keys. The timer stays armed while other keys wait: when it
+   * fires with nothing due, it re-arms for the next one.
+   */
+  private stopWaiting(key: string): void {
+    this.waiting.remove(key);
+    if (this.waiting.size > 0 || this.timer === undefined) return;
+    this.timer.handle.cancel();
+    this.timer = undefined;
+  }
+
+  /** Sets the clock timer for the earliest waiting key, unless a timer at or before it is set. */
+  private armTimer(): void {
+    const earliest = this.waiting.earliest();
+    if (earliest === undefined || (this.timer !== undefined && this.timer.at <= earliest)) return;
+    this.timer?.handle.cancel();
+    const handle = this.clock.setTimer(Math.max(0, earliest - this.clock.now()), () => {
+      if (this.timer?.handle !== handle) return;
+      this.timer = undefined;
+      this.addDueKeys();
+    });
+    this.timer = { at: earliest, handle };
+  }
+
+  /**
+   * Makes every key whose instant has come ready and re-arms the timer. Node times a timer on
+   * its own millisecond monotonic clock, not on the Clock, so a timer may fire a little before
+   * its instant by the Clock. A key that is not due yet then waits for a new timer.
+   */
+  private addDueKeys(): void {
+    const now = this.clock.now();
+    for (let key = this.waiting.popDue(now); key !== undefined; key = this.waiting.popDue(now)) {
+      this.add(key);
+    }
+    this.armTimer();
   }
 
   private pump(): void {
@@ -152,7 +190,28 @@ export class WorkQueue {
     }
   }
 
+  /**
+   * Starts the next reconciles at once while the current slice lasts, and otherwise once the
+   * event loop has run its timers and I/O callbacks.
+   */
+  private pumpNextSoon(): void {
+    if (performance.now() - this.sliceStart < SLICE_MS) {
+      this.pump();
+      return;
+    }
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.sliceStart = performance.now();
+      this.pump();
+    });
+  }
+
   private async process(key: string): Promise<void> {
+    // add() is often called from a store watch listener while the store is still delivering
+    // an event. Starting one promise callback later keeps the reconcile out of that delivery.
+    await Promise.resolve();
     let retryAfter: number | undefined;
     let requeueAfter: number | undefined;
     // Reconcile durations are measured, not scheduled, so they use the monotonic timer rather
@@ -173,9 +232,36 @@ export class WorkQueue {
     this.processing.delete(key);
     this.running--;
     // The re-add of a dirty key was counted when it was marked, as client-go counts it.
-    if (this.dirty.delete(key)) this.enqueue(key);
-    else if (retryAfter !== undefined) this.addAfter(key, retryAfter);
-    else if (requeueAfter !== undefined) this.addAfter(key, requeueAfter);
-    this.pump();
+    if (this.dirty.delete(key)) this.enqueueLater(key);
+    else if (retryAfter !== undefined) this.requeue(key, retryAfter);
+    else if (requeueAfter !== undefined) this.requeue(key, requeueAfter);
+    this.pumpNextSoon();
+  }
+
+  /** Queues `key` again after a reconcile, to start when the queue pumps next. */
+  private requeue(key: string, delayMs: number): void {
+    if (delayMs > 0) {
+      this.addAfter(key, delayMs);
+      return;
+    }
+    if (this.stopped) return;
+    this.stopWaiting(key);
+    if (!this.readySet.has(key)) this.observer?.added();
+    this.enqueueLater(key);
+  }
+
+  /** Queues `key` without starting a reconcile; the next pump starts it. */
+  private enqueueLater(key: string): void {
+    if (this.stopped || this.readySet.has(key)) return;
+    this.readySet.add(key);
+    this.ready.push(key);
+    this.observer?.depthChanged(this.ready.length);
   }
 }
+
+/**
+ * How long a queue starts reconciles back to back before it lets the event loop run, in
+ * milliseconds. Timers and I/O wait at most about this long per busy queue, and a burst of
+ * fast reconciles still runs many per turn of the event loop.
+ */
+const SLICE_MS = 10;

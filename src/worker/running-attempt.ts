@@ -1,6 +1,6 @@
 import type { Pod } from '../api/types.js';
 import type { OutputStream } from '../runtime/types.js';
-import { ConflictError, StoreError } from '../store/errors.js';
+import { ConflictError, NotFoundError, StoreError } from '../store/errors.js';
 import type { Fence } from '../store/lease.js';
 import { FencedError } from '../store/lease.js';
 import type { Store } from '../store/store.js';
@@ -28,7 +28,9 @@ const RETRY_LIMIT_MS = 10 * 60_000;
 /**
  * An attempt that the worker has claimed and runs: the controller that stops it, and its store
  * writes. The writes land in the order they were queued, and the status writes carry the fence
- * of the registration the attempt was claimed under.
+ * of the registration the attempt was claimed under. Status writes queued behind a write in
+ * flight are applied together by the next write, as kubelet writes the latest pod status
+ * rather than every step, so a short process costs fewer writes.
  */
 export class RunningAttempt {
   readonly abort = new AbortController();
@@ -43,6 +45,14 @@ export class RunningAttempt {
   private writable = true;
   /** Serializes this attempt's store writes so they land in order. */
   private writes: Promise<void> = Promise.resolve();
+  /** Mutations of the status write that is queued and not started yet, in queue order. */
+  private queuedStatus: ((current: Pod) => void)[] | undefined;
+  /**
+   * The pod as this attempt last wrote it. A status write starts from it and reads the pod
+   * again only when another writer changed it since.
+   */
+  private latest: Pod;
+  private logAppended = false;
 
   constructor(
     readonly pod: Pod,
@@ -50,6 +60,12 @@ export class RunningAttempt {
     private readonly context: RunningAttemptContext,
   ) {
     this.ids = attemptIds(pod, context.worker);
+    this.latest = pod;
+  }
+
+  /** Whether any output of the attempt was queued for the store. */
+  get wroteLog(): boolean {
+    return this.logAppended;
   }
 
   /** Drops the status writes queued from now on and those not yet sent. */
@@ -57,10 +73,26 @@ export class RunningAttempt {
     this.writable = false;
   }
 
-  /** Queues a status write behind the attempt's earlier writes. */
+  /**
+   * Queues a status write behind the attempt's earlier writes. When a status write is queued
+   * and not started yet, `mutate` joins it instead.
+   */
   writeStatus(mutate: (current: Pod) => void): void {
+    if (this.queuedStatus !== undefined) {
+      this.queuedStatus.push(mutate);
+      return;
+    }
+    const mutations = [mutate];
+    this.queuedStatus = mutations;
+    const applyAll = (current: Pod): void => {
+      for (const apply of mutations) apply(current);
+    };
     this.writes = this.writes
-      .then(() => this.retryWhileUnreachable(() => this.updatePod(mutate)))
+      .then(() => {
+        // From now on a status write queues behind this one instead of joining it.
+        if (this.queuedStatus === mutations) this.queuedStatus = undefined;
+        return this.retryWhileUnreachable(() => this.updatePod(applyAll));
+      })
       .catch((error: unknown) =>
         this.context.logger.error({ ...this.ids, err: error }, 'attempt status write failed'),
       );
@@ -68,6 +100,9 @@ export class RunningAttempt {
 
   /** Queues a log append behind the attempt's earlier writes. */
   appendLog(container: string, stream: OutputStream, chunk: string, time: number): void {
+    // A status write queued after this output must land after it.
+    this.queuedStatus = undefined;
+    this.logAppended = true;
     const key = {
       namespace: this.pod.metadata.namespace ?? 'default',
       pod: this.pod.metadata.name,
@@ -106,9 +141,10 @@ export class RunningAttempt {
   }
 
   /**
-   * Re-reads the pod, applies `mutate` and writes it with the attempt's fence, retrying when
-   * another writer raced. Does nothing once the attempt is not writable. A fenced write makes it
-   * not writable and calls `onFenced`, so the worker checks its lease at once.
+   * Applies `mutate` to the pod and writes it with the attempt's fence and resourceVersion. When
+   * another writer changed the pod since, it reads the pod again and retries. Does nothing once
+   * the attempt is not writable or the pod is gone. A fenced write makes it not writable and
+   * calls `onFenced`, so the worker checks its lease at once.
    */
   private async updatePod(mutate: (current: Pod) => void): Promise<void> {
     const { store, logger } = this.context;
@@ -116,13 +152,17 @@ export class RunningAttempt {
     const name = this.pod.metadata.name;
     for (let attempt = 0; attempt < 10; attempt++) {
       if (!this.writable) return;
-      const current = await store.find<Pod>('Pod', namespace, name);
+      const current =
+        attempt === 0
+          ? structuredClone(this.latest)
+          : await store.find<Pod>('Pod', namespace, name);
       if (!current || current.metadata.uid !== this.pod.metadata.uid) return;
       mutate(current);
       try {
-        await store.update(current, { fence: this.fence });
+        this.latest = await store.update(current, { fence: this.fence });
         return;
       } catch (error) {
+        if (error instanceof NotFoundError) return;
         if (error instanceof FencedError) {
           this.writable = false;
           logger.warn({ ...this.ids, token: this.fence.token }, 'attempt write fenced');

@@ -1,9 +1,6 @@
 import type { CronJob } from '../../api/types.js';
 import type { Schedule } from '../../schedule/index.js';
 
-/** Added to every requeue so the controller never wakes a hair before the fire time. */
-export const NEXT_SCHEDULE_DELTA_MS = 100;
-
 /** More missed activations than this emit TooManyMissedTimes. */
 export const MANY_MISSED_THRESHOLD = 100;
 
@@ -84,7 +81,12 @@ export function mostRecentScheduleTime(
 
 /**
  * Returns the delay until the next reconcile: the next activation after the most recent one
- * (ignoring startingDeadlineSeconds) plus 100 ms, or undefined when the schedule never fires.
+ * (ignoring startingDeadlineSeconds), or undefined when the schedule never fires.
+ *
+ * Kubernetes adds 100 ms (nextScheduleDelta in cronjob_controllerv2.go), because its queue can
+ * wake a key a hair before the fire time, and a sync then finds nothing due. The WorkQueue
+ * re-arms a timer that fires before its instant, so the delay here ends at the activation itself
+ * and the Job is created without that lag.
  */
 export function nextScheduleDelay(
   cronJob: CronJob,
@@ -103,5 +105,5 @@ export function nextScheduleDelay(
   }
   const next = schedule.next(anchor);
   if (next === null) return undefined;
-  return next + NEXT_SCHEDULE_DELTA_MS - now;
+  return next - now;
 }

@@ -11,8 +11,21 @@ import { cleanupFinishedJobs } from './history.js';
 import { InvalidScheduleError, mostRecentScheduleTime, nextScheduleDelay } from './due-time.js';
 import { jobFromTemplate, jobNameFor } from './job-template.js';
 
+/**
+ * Cached reads for a sync, as the Kubernetes controller reads its CronJob and Job listers.
+ * Returned objects are shared with the cache and must not be changed.
+ */
+export interface CronJobLister {
+  getCronJob(namespace: string, name: string): CronJob | undefined;
+  /** Returns the Jobs in `namespace` that reference `ownerUid`, ordered by name. */
+  listJobsOwnedBy(namespace: string, ownerUid: string): Job[];
+}
+
 export interface CronJobSyncContext {
+  /** Receives every write, and the reads that must see the latest state. */
   store: Store;
+  /** Serves the sync's first reads when set; otherwise the store does. */
+  lister?: CronJobLister;
   recorder: EventRecorder;
   now: number;
   defaultDstPolicy: DstPolicy;
@@ -29,16 +42,32 @@ export interface CronJobSyncResult {
   updated?: CronJob;
 }
 
+/**
+ * Compiled schedules by DST policy, zone and expression. Every activation reconciles a CronJob
+ * at least twice, and each compile for the local zone looks the zone's name up through Intl.
+ * Schedules are immutable, so one copy serves every CronJob with the same key.
+ */
+const compiledSchedules = new Map<string, Schedule>();
+/** Entries kept before the cache starts over, which bounds its memory. */
+const COMPILED_SCHEDULES_LIMIT = 10_000;
+
 /** Returns the compiled schedule, honouring a TZ=/CRON_TZ= prefix before `spec.timeZone`. */
 export function scheduleOf(cronJob: CronJob, defaultDstPolicy: DstPolicy): Schedule {
   const annotated = cronJob.metadata.annotations?.[DST_POLICY_ANNOTATION];
   const dstPolicy =
     annotated === 'cron' || annotated === 'kubernetes' ? annotated : defaultDstPolicy;
   const usesPrefix = cronJob.spec.schedule.includes('TZ');
-  return compileSchedule(cronJob.spec.schedule, {
-    timeZone: usesPrefix ? undefined : cronJob.spec.timeZone,
-    dstPolicy,
-  });
+  const timeZone = usesPrefix ? undefined : cronJob.spec.timeZone;
+  // Without a zone the schedule follows the process's local zone, which only the TZ
+  // environment variable can change while the process runs.
+  const zoneKey = usesPrefix ? 'prefix' : (timeZone ?? `local ${process.env['TZ'] ?? ''}`);
+  const key = `${dstPolicy}\u0000${zoneKey}\u0000${cronJob.spec.schedule}`;
+  const cached = compiledSchedules.get(key);
+  if (cached !== undefined) return cached;
+  const schedule = compileSchedule(cronJob.spec.schedule, { timeZone, dstPolicy });
+  if (compiledSchedules.size >= COMPILED_SCHEDULES_LIMIT) compiledSchedules.clear();
+  compiledSchedules.set(key, schedule);
+  return schedule;
 }
 
 /**
@@ -50,12 +79,15 @@ export async function syncCronJob(
   name: string,
   context: CronJobSyncContext,
 ): Promise<CronJobSyncResult> {
-  const stored = await context.store.find<CronJob>('CronJob', namespace, name);
+  const stored = context.lister
+    ? context.lister.getCronJob(namespace, name)
+    : await context.store.find<CronJob>('CronJob', namespace, name);
   if (!stored) return {};
 
-  const jobs = await listOwnedJobs(context.store, stored);
-  let cronJob = structuredClone(stored);
-  cronJob.status ??= {};
+  const jobs = await listOwnedJobs(context, stored);
+  // Only the status changes below; metadata and spec stay shared with `stored`, which may be
+  // the lister's cached copy.
+  let cronJob: CronJob = { ...stored, status: structuredClone(stored.status ?? {}) };
 
   let scheduled: { requeueAfterMs?: number } = {};
   let failure: { error: unknown } | undefined;
@@ -86,13 +118,14 @@ export async function syncCronJob(
  * so it also reconciles Jobs left by an earlier CronJob of the same name (orphaned on delete); those
  * are not reconciled here.
  */
-async function listOwnedJobs(store: Store, cronJob: CronJob): Promise<Job[]> {
+async function listOwnedJobs(context: CronJobSyncContext, cronJob: CronJob): Promise<Job[]> {
+  const { store, lister } = context;
   const namespace = cronJob.metadata.namespace ?? 'default';
   const uid = cronJob.metadata.uid;
-  const jobs =
-    uid === undefined
-      ? await store.list<Job>('Job', { namespace })
-      : await store.list<Job>('Job', { namespace, ownerUid: uid });
+  let jobs: Job[];
+  if (uid === undefined) jobs = await store.list<Job>('Job', { namespace });
+  else if (lister) jobs = lister.listJobsOwnedBy(namespace, uid);
+  else jobs = await store.list<Job>('Job', { namespace, ownerUid: uid });
   return jobs.filter((job) => {
     const owner = controllerOf(job.metadata);
     return owner?.kind === 'CronJob' && owner.name === cronJob.metadata.name;

@@ -1,11 +1,13 @@
-import type { Job } from '../../api/types.js';
-import type { Store, WatchEvent } from '../../store/store.js';
+import type { Job, Pod } from '../../api/types.js';
+import type { Store, WatchEventType } from '../../store/store.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import type { SchedulerMetrics } from '../../util/metrics.js';
-import { controllerOf, trueCondition } from '../conditions.js';
+import { controllerOf, finishedCondition, trueCondition } from '../conditions.js';
 import type { EventRecorder } from '../events.js';
+import { SharedInformers } from '../informers.js';
 import { WorkQueue } from '../workqueue.js';
+import type { JobLister } from './sync.js';
 import { syncJob } from './sync.js';
 
 /** Attempt changes are batched for this long before the Job is reconciled, as in Kubernetes. */
@@ -19,14 +21,28 @@ export interface JobControllerOptions {
   /** Keys reconciled at the same time; Kubernetes' --concurrent-job-syncs defaults to 5. */
   workers?: number;
   metrics?: SchedulerMetrics;
+  /** Caches shared with other controllers; the controller starts its own when absent. */
+  informers?: SharedInformers;
 }
 
-/** Runs Job reconciles: Job changes at once, attempt (Pod) changes after a 1 s batching delay. */
+/**
+ * Runs Job reconciles: Job changes at once, attempt (Pod) changes after a 1 s batching delay.
+ * Reconciles read Jobs and Pods from the shared informers and write to the store.
+ */
 export class JobController {
   readonly queue: WorkQueue;
-  private unsubscribe: (() => void) | undefined;
+  private readonly informers: SharedInformers;
+  /** Whether this controller created the informers and so starts and stops them. */
+  private readonly ownsInformers: boolean;
+  private unregister: Array<() => void> = [];
 
   constructor(private readonly options: JobControllerOptions) {
+    this.ownsInformers = options.informers === undefined;
+    const informers = (this.informers = options.informers ?? new SharedInformers(options.store));
+    const lister: JobLister = {
+      getJob: (namespace, name) => informers.jobs.get(namespace, name),
+      listPodsOwnedBy: (namespace, ownerUid) => informers.pods.listOwnedBy(namespace, ownerUid),
+    };
     this.queue = new WorkQueue({
       clock: options.clock,
       concurrency: options.workers ?? 5,
@@ -38,6 +54,7 @@ export class JobController {
         const now = options.clock.now();
         return syncJob(key.slice(0, slash), key.slice(slash + 1), {
           store: options.store,
+          lister,
           recorder: options.recorder,
           now,
           onFinished: (job) => this.reportFinished(job, now),
@@ -48,14 +65,21 @@ export class JobController {
   }
 
   async start(): Promise<void> {
-    this.unsubscribe = this.options.store.watch(undefined, (event) => this.onEvent(event));
-    for (const job of await this.options.store.list<Job>('Job')) {
-      this.queue.add(`${job.metadata.namespace ?? 'default'}/${job.metadata.name}`);
+    this.unregister = [
+      this.informers.jobs.addHandler((type, job) => this.onJob(type, job)),
+      this.informers.pods.addHandler((_type, pod) => this.onPod(pod)),
+    ];
+    await this.informers.start();
+    for (const job of this.informers.jobs.list()) {
+      // A finished Job needs no reconcile, and the sync would return at once.
+      if (!finishedCondition(job)) this.queue.add(keyOf(job));
     }
   }
 
   async stop(): Promise<void> {
-    this.unsubscribe?.();
+    for (const unregister of this.unregister) unregister();
+    this.unregister = [];
+    if (this.ownsInformers) this.informers.stop();
     await this.queue.stop();
   }
 
@@ -87,15 +111,17 @@ export class JobController {
     );
   }
 
-  private onEvent(event: WatchEvent): void {
-    const object = event.object;
-    const namespace = object.metadata.namespace ?? 'default';
-    if (object.kind === 'Job' && event.type !== 'DELETED') {
-      this.queue.add(`${namespace}/${object.metadata.name}`);
-    } else if (object.kind === 'Pod') {
-      const owner = controllerOf(object.metadata);
-      if (owner?.kind === 'Job')
-        this.queue.addAfter(`${namespace}/${owner.name}`, POD_EVENT_BATCH_MS);
-    }
+  private onJob(type: WatchEventType, job: Job): void {
+    if (type !== 'DELETED') this.queue.add(keyOf(job));
   }
+
+  private onPod(pod: Pod): void {
+    const owner = controllerOf(pod.metadata);
+    if (owner?.kind !== 'Job') return;
+    this.queue.addAfter(`${pod.metadata.namespace ?? 'default'}/${owner.name}`, POD_EVENT_BATCH_MS);
+  }
+}
+
+function keyOf(job: Job): string {
+  return `${job.metadata.namespace ?? 'default'}/${job.metadata.name}`;
 }

@@ -14,6 +14,12 @@ export function isActive(pod: Pod): boolean {
   return !isTerminal(pod) && pod.metadata.deletionTimestamp === undefined;
 }
 
+/** Returns true for a pod whose Ready condition is True, which Job `status.ready` counts. */
+export function isReady(pod: Pod): boolean {
+  const conditions = pod.status?.conditions ?? [];
+  return conditions.some((condition) => condition.type === 'Ready' && condition.status === 'True');
+}
+
 /** Returns true for a pod that is being stopped and has not finished yet. */
 export function isTerminating(pod: Pod): boolean {
   return !isTerminal(pod) && pod.metadata.deletionTimestamp !== undefined;

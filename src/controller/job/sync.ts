@@ -10,10 +10,31 @@ import { toRfc3339 } from '../../util/time.js';
 import { controllerOf, finishedCondition, trueCondition } from '../conditions.js';
 import type { EventRecorder } from '../events.js';
 import { remainingBackoff } from './backoff.js';
-import { isActive, isFailed, isTerminating, podFor, podsToStop, restartCount } from './pods.js';
+import {
+  isActive,
+  isFailed,
+  isReady,
+  isTerminating,
+  podFor,
+  podsToStop,
+  restartCount,
+} from './pods.js';
+
+/**
+ * Cached reads for a sync, as the Kubernetes Job controller reads its Job and Pod listers.
+ * Returned objects are shared with the cache and must not be changed.
+ */
+export interface JobLister {
+  getJob(namespace: string, name: string): Job | undefined;
+  /** Returns the Pods in `namespace` that reference `ownerUid`, ordered by name. */
+  listPodsOwnedBy(namespace: string, ownerUid: string): Pod[];
+}
 
 export interface JobSyncContext {
+  /** Receives every write. */
   store: Store;
+  /** Serves the sync's reads when set; otherwise the store does. */
+  lister?: JobLister;
   recorder: EventRecorder;
   now: number;
   /** Called after the write that gave the Job its Complete or Failed condition. */
@@ -49,14 +70,20 @@ export async function syncJob(
   name: string,
   context: JobSyncContext,
 ): Promise<{ requeueAfterMs?: number }> {
-  const stored = await context.store.find<Job>('Job', namespace, name);
+  const stored = context.lister
+    ? context.lister.getJob(namespace, name)
+    : await context.store.find<Job>('Job', namespace, name);
   if (!stored || stored.metadata.deletionTimestamp || finishedCondition(stored)) return {};
 
   const job = structuredClone(stored);
   const status: JobStatus = job.status ?? {};
   job.status = status;
   const { now } = context;
-  const pods = await context.store.list<Pod>('Pod', { namespace, ownerUid: job.metadata.uid });
+  const uid = job.metadata.uid;
+  const pods =
+    context.lister && uid !== undefined
+      ? context.lister.listPodsOwnedBy(namespace, uid)
+      : await context.store.list<Pod>('Pod', { namespace, ownerUid: uid });
   const active = pods.filter(isActive);
   const terminating = pods.filter(isTerminating);
   const succeeded = pods.filter((pod) => pod.status?.phase === 'Succeeded').length;
@@ -67,7 +94,7 @@ export async function syncJob(
   status.succeeded = Math.max(status.succeeded ?? 0, succeeded);
   status.failed = Math.max(status.failed ?? 0, failed);
   status.active = active.length;
-  status.ready = 0;
+  status.ready = active.filter(isReady).length;
 
   if (job.spec.suspend !== true) {
     await resumeIfSuspended(job, context);

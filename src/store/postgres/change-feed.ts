@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Clock } from '../../util/clock.js';
+import { ChangeGaps } from './change-gaps.js';
 import type { ChangeRow } from './statements.js';
 import { selectChanges, selectLatestChangeId } from './statements.js';
 
@@ -9,6 +10,18 @@ export const initialReconnectDelayMs = 100;
 export const maxReconnectDelayMs = 5000;
 /** Changes read per transaction while catching up. */
 const batchSize = 500;
+/**
+ * How long a skipped change id may stay missing before a read under the SHARE lock settles
+ * whether it will still appear, in milliseconds.
+ */
+export const gapWaitMs = 1_000;
+/** A read that would skip more ids than this runs under the SHARE lock instead. */
+const maxTrackedGaps = 10_000n;
+/**
+ * Time between reads without a notification, in milliseconds. They pick up a change whose
+ * writer stopped between its commit and its notification.
+ */
+export const pollIntervalMs = 10_000;
 /**
  * Time limit of one connection attempt, so that an unreachable server costs one back-off step
  * instead of the operating system's TCP connect timeout.
@@ -24,7 +37,10 @@ export interface ChangeFeedOptions {
   clock: Clock;
   /** How long `changes` rows are kept. A longer outage may have lost changes. */
   retentionMs: number;
-  /** Receives each change of another instance once, in change id order. */
+  /**
+   * Receives each change of another instance once. Changes of one object arrive in the order
+   * they were written, because each write of an object starts after the previous one committed.
+   */
   deliver: (change: ChangeRow) => void;
   /** Reports a lost or restored connection. Called once per outage and once per recovery. */
   warn: (message: string, code: string) => void;
@@ -33,22 +49,25 @@ export interface ChangeFeedOptions {
 /**
  * The changes that other store instances commit to one schema, read through one dedicated
  * connection that LISTENs on the schema's channel. A notification only wakes the feed, which
- * then reads `changes` after the last id it has seen. When the connection is lost, the feed
+ * then reads `changes` after the highest id it has seen. When the connection is lost, the feed
  * reconnects with exponential back-off and reads everything it missed, so no change is lost or
  * delivered twice while its rows are kept.
  *
  * Change ids come from a sequence when a row is inserted, but transactions commit in any
- * order: a reader could see id 11 and later miss id 10, committed after the read. Each read
- * therefore runs under `LOCK TABLE changes IN SHARE MODE`. SHARE conflicts with the ROW
- * EXCLUSIVE lock that an INSERT holds until commit, so the lock waits for every transaction that
- * has inserted a change, and new inserts, and so their ids, wait until the read is over. Every
- * id up to the highest one read is then final. Writers insert their change last, just before
- * commit, so they hold that lock only briefly.
+ * order: a reader could see id 11 and later miss id 10, committed after the read. The feed
+ * therefore remembers the ids it skipped (ChangeGaps) and asks for them again with every read.
+ * A skipped id that stays missing for gapWaitMs is settled by a read under `LOCK TABLE changes
+ * IN SHARE MODE`. SHARE conflicts with the ROW EXCLUSIVE lock that an INSERT holds until commit,
+ * so that read waits for every transaction that has inserted a change, and every id up to the
+ * highest one it reads is final. Other reads take no lock, because a SHARE lock per read makes
+ * every writer of the schema wait for every reader and every reader for every writer.
  */
 export class ChangeFeed {
   private client: pg.Client | undefined;
   /** Undefined until start() has read the current end of the feed. */
-  private lastSeenId: string | undefined;
+  private gaps: ChangeGaps | undefined;
+  /** Requests the next read when no notification comes: pollIntervalMs, or a gap's wait. */
+  private pollTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private readRequested = false;
   private readLoopRunning = false;
@@ -69,7 +88,7 @@ export class ChangeFeed {
     const feed = new ChangeFeed(options);
     const client = await feed.connect();
     try {
-      feed.lastSeenId = await inShareLock(client, () => selectLatestChangeId(client));
+      feed.gaps = new ChangeGaps(await inShareLock(client, () => selectLatestChangeId(client)));
     } catch (error) {
       await feed.close();
       throw error;
@@ -84,6 +103,8 @@ export class ChangeFeed {
     this.closed = true;
     clearTimeout(this.reconnectTimer);
     this.reconnectTimer = undefined;
+    clearTimeout(this.pollTimer);
+    this.pollTimer = undefined;
     const client = this.client;
     this.client = undefined;
     if (client !== undefined) {
@@ -128,7 +149,7 @@ export class ChangeFeed {
 
   /** Starts a read, or makes the running read loop go round once more. */
   private requestRead(): void {
-    if (this.lastSeenId === undefined) return;
+    if (this.gaps === undefined) return;
     this.readRequested = true;
     if (this.readLoopRunning) return;
     this.readLoopRunning = true;
@@ -156,16 +177,49 @@ export class ChangeFeed {
   }
 
   private async readChanges(client: pg.Client): Promise<void> {
+    const gaps = this.gaps;
+    if (gaps === undefined) return;
+    // Real time, as for reconnects: a gap settles with real transactions, also under a fake clock.
+    const oldestGap = gaps.oldestNoticedAt();
+    let locked = oldestGap !== undefined && performance.now() - oldestGap >= gapWaitMs;
     for (;;) {
-      const afterId = this.lastSeenId ?? '0';
-      const rows = await inShareLock(client, () => selectChanges(client, afterId, batchSize));
+      const select = (): Promise<ChangeRow[]> =>
+        selectChanges(client, gaps.highest, gaps.skipped, batchSize);
+      const rows = locked ? await inShareLock(client, select) : await select();
+      let tooManyGaps = false;
       for (const row of rows) {
         if (this.closed) return;
-        this.lastSeenId = row.id;
-        if (row.origin !== this.options.origin) this.options.deliver(row);
+        if (!locked && gaps.skippedBy(row.id) > maxTrackedGaps) {
+          tooManyGaps = true;
+          break;
+        }
+        const first = gaps.see(row.id, performance.now(), locked);
+        if (first && row.origin !== this.options.origin) this.options.deliver(row);
       }
-      if (rows.length < batchSize) return;
+      if (tooManyGaps) {
+        // The rest of the batch is read again under the lock, which records no gaps.
+        locked = true;
+        continue;
+      }
+      // Under the lock, the skipped ids that the read asked for and did not get are final.
+      if (locked) gaps.clear();
+      locked = false;
+      if (rows.length < batchSize) break;
     }
+    this.schedulePoll(gaps);
+  }
+
+  /** Requests a read once the oldest skipped id has waited gapWaitMs, or after pollIntervalMs. */
+  private schedulePoll(gaps: ChangeGaps): void {
+    clearTimeout(this.pollTimer);
+    const oldestGap = gaps.oldestNoticedAt();
+    const delay =
+      oldestGap === undefined
+        ? pollIntervalMs
+        : Math.max(0, oldestGap + gapWaitMs - performance.now());
+    this.pollTimer = setTimeout(() => this.requestRead(), delay);
+    // The feed's connection keeps the process alive while it is open, so the timer need not.
+    this.pollTimer.unref();
   }
 
   /** Drops a failed connection and schedules a reconnect. Later calls for the same client do nothing. */
@@ -225,7 +279,7 @@ export class ChangeFeed {
         : '';
     this.options.warn(
       `store change feed reconnected after ${attempts} ${attempts === 1 ? 'attempt' : 'attempts'} ` +
-        `and caught up to change ${this.lastSeenId ?? '0'}${pruned}`,
+        `and caught up to change ${this.gaps?.highest ?? '0'}${pruned}`,
       'CRONMESH_STORE_FEED_RECONNECTED',
     );
   }

@@ -18,10 +18,14 @@ import type {
 } from '../store.js';
 import { WatchListeners } from '../watchers.js';
 import { claimedPod, isClaimable } from '../claim.js';
-import type { ClaimRequest, Lease, LeaseStatus } from '../lease.js';
-import { lockClaimablePods } from './claims.js';
+import type { ClaimRequest, Fence, Lease, LeaseStatus } from '../lease.js';
+import { FencedError } from '../lease.js';
+import type { TokenFilter, TokenRecord } from '../tokens.js';
+import type { LockedPodRow, PodClaim } from './claims.js';
+import { lockClaimablePods, writeClaims } from './claims.js';
 import { acquireLease, checkFence, listLeases, releaseLease, revokeLease } from './leases.js';
 import { ChangeFeed } from './change-feed.js';
+import { ChangeNotifier } from './change-notifier.js';
 import {
   changeChannelOf,
   clientConfigOf,
@@ -32,24 +36,33 @@ import {
 } from './connection.js';
 import { migrate } from './migrate.js';
 import { migrations } from './migrations/index.js';
-import type { ObjectRow } from './statements.js';
+import { RowCache } from './row-cache.js';
+import type { StoredRow } from './statements.js';
 import {
   deleteLogs,
-  deleteObject,
-  deleteOwners,
   insertLogChunk,
-  insertObject,
-  insertOwners,
   listObjects,
-  nextResourceVersion,
   pruneChanges,
-  recordChange,
   selectLatestMigration,
   selectLog,
   selectObject,
-  updateObject,
 } from './statements.js';
+import {
+  deleteExpiredTokens,
+  deleteToken,
+  insertToken,
+  selectToken,
+  selectTokens,
+} from './tokens.js';
 import { parsePostgresUrl } from './url.js';
+import type { ChangeColumns, VersionedJson, WriteOutcome } from './writes.js';
+import {
+  deleteObjectWithChange,
+  insertObjectWithChange,
+  joinVersionedJson,
+  splitAtResourceVersion,
+  updateObjectWithChange,
+} from './writes.js';
 
 /** How long rows of the change feed are kept for other instances that are reconnecting. */
 export const changeRetentionMs = 10 * 60_000;
@@ -63,6 +76,8 @@ const pruneIntervalMs = 60_000;
 const maxWriteAttempts = 50;
 /** Attempts of a log append that raced another append to the same container for a seq. */
 const maxLogAppendAttempts = 10;
+/** Rows kept for updates that name the version this instance read or wrote last. */
+const rowCacheCapacity = 1_000;
 const uniqueViolation = '23505';
 
 export interface PostgresStoreOptions {
@@ -76,15 +91,18 @@ export interface PostgresStoreOptions {
 /**
  * The Store on one schema of a PostgreSQL database, for several processes at once. Writes use
  * optimistic concurrency: an update or delete reads the row, then changes it only while it still
- * has the version it read, in a transaction that also records the change and notifies the
- * schema's channel. Watch listeners get this instance's writes right after commit, as with
- * SQLite, and other instances' writes through the change feed.
+ * has the version it read, in one statement that also records the change. After the commit the
+ * schema's channel is notified. Watch listeners get this instance's writes right after commit,
+ * as with SQLite, and other instances' writes through the change feed.
  */
 export class PostgresStore implements Store {
   private readonly listeners: WatchListeners;
   private lastPruneAt = Number.NEGATIVE_INFINITY;
   private pruning: Promise<void> = Promise.resolve();
   private closing: Promise<void> | undefined;
+
+  private readonly notifier: ChangeNotifier;
+  private readonly rows = new RowCache(rowCacheCapacity);
 
   private constructor(
     /** Identifies this instance in `changes.origin` and in application_name. */
@@ -96,6 +114,7 @@ export class PostgresStore implements Store {
     private readonly clock: Clock,
   ) {
     this.listeners = listeners;
+    this.notifier = new ChangeNotifier({ db: pool, channel, origin: instanceId, warn });
   }
 
   /**
@@ -156,33 +175,33 @@ export class PostgresStore implements Store {
     const uid = metadata.uid;
     const owners = ownerUidsOf(copy, key);
 
-    let json: string;
+    const split = splitAtResourceVersion(copy);
+    let outcome: WriteOutcome;
     try {
-      json = await withTransaction(this.pool, async (client) => {
-        await checkFence(client, options.fence);
-        metadata.resourceVersion = await nextResourceVersion(client);
-        const text = JSON.stringify(copy);
-        const id = await insertObject(client, {
+      outcome = await insertObjectWithChange(
+        this.pool,
+        {
           ...key,
           uid,
-          resourceVersion: metadata.resourceVersion,
           createdAt: now,
           labels: JSON.stringify(metadata.labels ?? {}),
-          object: text,
-        });
-        await insertOwners(client, id, owners);
-        await this.recordChange(client, 'ADDED', key.kind, text);
-        return text;
-      });
+          object: split,
+          ownerUids: owners,
+        },
+        this.changeColumns(),
+        options.fence,
+      );
     } catch (error) {
       throw translateUniqueViolation(error, key, uid);
     }
-    return this.publish<T>('ADDED', key.kind, json);
+    const written = writtenOrUndefined(outcome, options.fence);
+    if (written === undefined) throw new Error(`inserting ${key.kind} ${key.name} wrote no row`);
+    return this.publish<T>('ADDED', key, uid, split, written);
   }
 
   async get<T extends AnyResource>(kind: T['kind'], namespace: string, name: string): Promise<T> {
     const row = await this.selectOrThrow({ kind, namespace, name });
-    return row.object as T;
+    return JSON.parse(row.json) as T;
   }
 
   async find<T extends AnyResource>(
@@ -190,8 +209,8 @@ export class PostgresStore implements Store {
     namespace: string,
     name: string,
   ): Promise<T | undefined> {
-    const row = await selectObject(this.pool, { kind, namespace, name });
-    return row?.object as T | undefined;
+    const row = await this.selectRow({ kind, namespace, name });
+    return row === undefined ? undefined : (JSON.parse(row.json) as T);
   }
 
   async list<T extends AnyResource>(kind: T['kind'], options: ListOptions = {}): Promise<T[]> {
@@ -211,9 +230,13 @@ export class PostgresStore implements Store {
     const expectedVersion = object.metadata.resourceVersion;
 
     for (let attempt = 1; ; attempt += 1) {
-      const row = await this.selectOrThrow(key);
-      const stored = row.object;
+      const cached =
+        attempt === 1 && expectedVersion ? this.cachedRow(key, expectedVersion) : undefined;
+      const row = cached ?? (await this.selectOrThrow(key));
+      const stored = JSON.parse(row.json) as AnyResource;
       if (expectedUid && expectedUid !== row.uid) {
+        // The error names the uid of the current row, which a cached row may not be.
+        if (cached !== undefined) continue;
         throw conflict(key, 'metadata.uid', expectedUid, row.uid, 'update');
       }
       if (expectedVersion && expectedVersion !== row.resource_version) {
@@ -234,29 +257,32 @@ export class PostgresStore implements Store {
       metadata.resourceVersion = row.resource_version;
       // As in the Kubernetes API server, a write that changes nothing keeps the
       // resourceVersion and sends no event, so controllers that write back unchanged
-      // status do not wake themselves up.
-      if (canonicalJson(copy) === canonicalJson(stored)) return stored as T;
+      // status do not wake themselves up. A cached row may be stale, so the database confirms
+      // such a no-op, which is then a conflict when the row has moved on.
+      if (canonicalJson(copy) === canonicalJson(stored)) {
+        if (cached !== undefined) continue;
+        return stored as T;
+      }
 
-      const json = await withTransaction(this.pool, async (client) => {
-        await checkFence(client, options.fence);
-        metadata.resourceVersion = await nextResourceVersion(client);
-        const text = JSON.stringify(copy);
-        const updated = await updateObject(client, {
+      const split = splitAtResourceVersion(copy);
+      const outcome = await updateObjectWithChange(
+        this.pool,
+        {
           id: row.id,
+          kind: key.kind,
           expectedVersion: row.resource_version,
-          resourceVersion: metadata.resourceVersion,
           updatedAt: this.clock.now(),
           labels: JSON.stringify(metadata.labels ?? {}),
-          object: text,
-        });
-        if (!updated) return undefined;
-        await deleteOwners(client, row.id);
-        await insertOwners(client, row.id, owners);
-        await this.recordChange(client, 'MODIFIED', key.kind, text);
-        return text;
-      });
-      if (json !== undefined) return this.publish<T>('MODIFIED', key.kind, json);
+          object: split,
+          ownerUids: owners,
+        },
+        this.changeColumns(),
+        options.fence,
+      );
+      const written = writtenOrUndefined(outcome, options.fence);
+      if (written !== undefined) return this.publish<T>('MODIFIED', key, row.uid, split, written);
       // Another writer changed or deleted the row since the read: read it again.
+      this.rows.forget(key);
       if (attempt === maxWriteAttempts) throw await this.raceLost(key, row, 'update');
     }
   }
@@ -288,16 +314,16 @@ export class PostgresStore implements Store {
 
       // The deletion takes its own resourceVersion, as in Kubernetes, so the DELETED event
       // is ordered after every earlier write of the object.
-      const deleted = row.object as T;
-      const json = await withTransaction(this.pool, async (client) => {
-        await checkFence(client, options.fence);
-        deleted.metadata.resourceVersion = await nextResourceVersion(client);
-        if (!(await deleteObject(client, row.id, row.resource_version))) return undefined;
-        const text = JSON.stringify(deleted);
-        await this.recordChange(client, 'DELETED', kind, text);
-        return text;
-      });
-      if (json !== undefined) return this.publish<T>('DELETED', kind, json);
+      const split = splitAtResourceVersion(JSON.parse(row.json) as AnyResource);
+      const outcome = await deleteObjectWithChange(
+        this.pool,
+        { id: row.id, kind, expectedVersion: row.resource_version, object: split },
+        this.changeColumns(),
+        options.fence,
+      );
+      const written = writtenOrUndefined(outcome, options.fence);
+      this.rows.forget(key);
+      if (written !== undefined) return this.publish<T>('DELETED', key, row.uid, split, written);
       if (attempt === maxWriteAttempts) throw await this.raceLost(key, row, 'delete');
     }
   }
@@ -353,30 +379,61 @@ export class PostgresStore implements Store {
 
   async claimPods(request: ClaimRequest): Promise<Pod[]> {
     if (request.limit <= 0) return [];
-    const claimed = await withTransaction(this.pool, async (client) => {
+    const { claims, changeId } = await withTransaction(this.pool, async (client) => {
       await checkFence(client, request.fence);
-      const texts: string[] = [];
-      for (const row of await lockClaimablePods(client, request.labels, request.limit)) {
-        const pod = row.object as Pod;
-        if (!isClaimable(pod, request.labels)) continue;
-        const claim = claimedPod(pod, request.worker, request.now);
-        claim.metadata.resourceVersion = await nextResourceVersion(client);
-        const text = JSON.stringify(claim);
-        const updated = await updateObject(client, {
-          id: row.id,
-          expectedVersion: row.resource_version,
-          resourceVersion: claim.metadata.resourceVersion,
-          updatedAt: this.clock.now(),
-          labels: JSON.stringify(claim.metadata.labels ?? {}),
-          object: text,
-        });
-        if (!updated) throw new Error(`claimed pod ${claim.metadata.name} changed while locked`);
-        await this.recordChange(client, 'MODIFIED', 'Pod', text);
-        texts.push(text);
+      const claims: PodClaim[] = [];
+      // A pod that `admit` rejects leaves its slot free, so further pages are locked until
+      // `limit` pods are claimed or no claimable pod is left.
+      let afterId: string | undefined;
+      for (;;) {
+        const rows = await lockClaimablePods(client, request.labels, request.limit, afterId);
+        for (const row of rows) {
+          afterId = row.id;
+          if (claims.length >= request.limit) break;
+          const claim = claimRow(row, request);
+          if (claim !== undefined) claims.push(claim);
+        }
+        const more = request.admit !== undefined && rows.length === request.limit;
+        if (!more || claims.length >= request.limit) break;
       }
-      return texts;
+      // The claimed rows stay locked until the commit, so they are written together.
+      if (claims.length === 0) return { claims, changeId: undefined };
+      const changeColumns = this.changeColumns();
+      const changeId = await writeClaims(client, claims, changeColumns.createdAt, changeColumns);
+      return { claims, changeId };
     });
-    return claimed.map((text) => this.publish<Pod>('MODIFIED', 'Pod', text));
+    if (changeId === undefined) return [];
+    for (const claim of claims) {
+      this.rows.remember(claim.key, {
+        id: claim.id,
+        uid: claim.uid,
+        resourceVersion: claim.resourceVersion,
+        json: claim.object,
+      });
+      this.listeners.notify('MODIFIED', 'Pod', claim.object);
+    }
+    this.afterCommit(changeId);
+    return claims.map((claim) => JSON.parse(claim.object) as Pod);
+  }
+
+  createToken(token: TokenRecord): Promise<void> {
+    return insertToken(this.pool, token);
+  }
+
+  findToken(id: string): Promise<TokenRecord | undefined> {
+    return selectToken(this.pool, id);
+  }
+
+  listTokens(filter: TokenFilter = {}): Promise<TokenRecord[]> {
+    return selectTokens(this.pool, filter);
+  }
+
+  deleteToken(id: string): Promise<boolean> {
+    return deleteToken(this.pool, id);
+  }
+
+  deleteExpiredTokens(now: number): Promise<number> {
+    return deleteExpiredTokens(this.pool, now);
   }
 
   async checkReady(): Promise<void> {
@@ -393,37 +450,73 @@ export class PostgresStore implements Store {
       this.listeners.clear();
       await this.feed.close();
       await this.pruning;
+      await this.notifier.idle();
       await this.pool.end();
     })();
     return this.closing;
   }
 
-  private async selectOrThrow(key: ObjectKey): Promise<ObjectRow> {
+  /** Reads an object's row and caches it for a later update. */
+  private async selectRow(key: ObjectKey): Promise<StoredRow | undefined> {
     const row = await selectObject(this.pool, key);
+    if (row === undefined) {
+      this.rows.forget(key);
+      return undefined;
+    }
+    const { id, uid, resource_version: resourceVersion, json } = row;
+    this.rows.remember(key, { id, uid, resourceVersion, json });
+    return row;
+  }
+
+  private async selectOrThrow(key: ObjectKey): Promise<StoredRow> {
+    const row = await this.selectRow(key);
     if (row === undefined) throw new NotFoundError(key.kind, key.namespace, key.name);
     return row;
   }
 
-  private recordChange(
-    client: pg.PoolClient,
-    type: WatchEventType,
-    kind: ResourceKind,
-    object: string,
-  ): Promise<void> {
-    return recordChange(client, this.channel, {
-      type,
-      kind,
-      object,
-      origin: this.instanceId,
-      createdAt: this.clock.now(),
-    });
+  private cachedRow(key: ObjectKey, resourceVersion: string): StoredRow | undefined {
+    const row = this.rows.get(key, resourceVersion);
+    if (row === undefined) return undefined;
+    return { id: row.id, uid: row.uid, resource_version: row.resourceVersion, json: row.json };
   }
 
-  /** Delivers the watch event of a committed write and returns the caller's copy. */
-  private publish<T>(type: WatchEventType, kind: ResourceKind, json: string): T {
-    this.listeners.notify(type, kind, json);
-    this.pruneIfDue();
+  private changeColumns(): ChangeColumns {
+    return { origin: this.instanceId, createdAt: this.clock.now() };
+  }
+
+  /**
+   * Delivers the watch event of a committed write to this instance's listeners, has other
+   * instances notified, and returns the caller's copy.
+   */
+  private publish<T>(
+    type: WatchEventType,
+    key: ObjectKey,
+    uid: string,
+    split: VersionedJson,
+    written: WrittenChange,
+  ): T {
+    const json = joinVersionedJson(split, written.resourceVersion);
+    if (type !== 'DELETED') {
+      this.rows.remember(key, {
+        id: written.id,
+        uid,
+        resourceVersion: written.resourceVersion,
+        json,
+      });
+    }
+    this.listeners.notify(type, key.kind, json);
+    this.afterCommit(written.changeId);
     return JSON.parse(json) as T;
+  }
+
+  /**
+   * Prunes old changes when due and notifies other instances of change `changeId`. The write
+   * does not wait for the notification. Should this process stop before notifying, the other
+   * instances' change feeds, which also poll, read the change within pollIntervalMs.
+   */
+  private afterCommit(changeId: string): void {
+    this.pruneIfDue();
+    void this.notifier.notifyAfter(changeId);
   }
 
   /**
@@ -449,7 +542,7 @@ export class PostgresStore implements Store {
   /** Returns the error of a write that lost maxWriteAttempts races in a row. */
   private async raceLost(
     key: ObjectKey,
-    lastRead: ObjectRow,
+    lastRead: StoredRow,
     operation: 'update' | 'delete',
   ): Promise<Error> {
     const current = await selectObject(this.pool, key);
@@ -495,4 +588,36 @@ function translateUniqueViolation(error: unknown, key: ObjectKey, uid: string): 
     return new AlreadyExistsError(key.kind, key.namespace, key.name);
   }
   return error;
+}
+
+type WrittenChange = Extract<WriteOutcome, { result: 'written' }>;
+
+/**
+ * Returns the outcome of a write statement that wrote, or undefined when its row had changed
+ * since it was read. Throws FencedError when the fence's lease had changed hands.
+ */
+function writtenOrUndefined(
+  outcome: WriteOutcome,
+  fence: Fence | undefined,
+): WrittenChange | undefined {
+  if (outcome.result === 'fenced' && fence !== undefined) throw new FencedError(fence);
+  return outcome.result === 'written' ? outcome : undefined;
+}
+
+/** Returns the claim of one locked row, or undefined when it is not claimable or `admit` rejects it. */
+function claimRow(row: LockedPodRow, request: ClaimRequest): PodClaim | undefined {
+  const pod = row.object as Pod;
+  if (!isClaimable(pod, request.labels)) return undefined;
+  if (request.admit !== undefined && !request.admit(pod)) return undefined;
+  const claim = claimedPod(pod, request.worker, request.now);
+  claim.metadata.resourceVersion = row.next_version;
+  return {
+    key: objectKeyOf(pod),
+    id: row.id,
+    uid: row.uid,
+    expectedVersion: row.resource_version,
+    resourceVersion: row.next_version,
+    labels: JSON.stringify(claim.metadata.labels ?? {}),
+    object: JSON.stringify(claim),
+  };
 }

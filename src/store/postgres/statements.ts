@@ -15,24 +15,6 @@ export interface ObjectRow {
   object: AnyResource;
 }
 
-export interface InsertObjectParameters extends ObjectKey {
-  uid: string;
-  resourceVersion: string;
-  createdAt: number;
-  labels: string;
-  object: string;
-}
-
-export interface UpdateObjectParameters {
-  id: string;
-  /** The update applies only while the row still has this version. */
-  expectedVersion: string;
-  resourceVersion: string;
-  updatedAt: number;
-  labels: string;
-  object: string;
-}
-
 /** One row of the `changes` table. `object` is the JSON text as written. */
 export interface ChangeRow {
   id: string;
@@ -42,118 +24,22 @@ export interface ChangeRow {
   origin: string;
 }
 
-export interface NewChange {
-  type: WatchEventType;
-  kind: ResourceKind;
-  object: string;
-  origin: string;
-  createdAt: number;
+/** The stored columns of one object, with the object as its JSON text. */
+export interface StoredRow {
+  id: string;
+  uid: string;
+  resource_version: string;
+  json: string;
 }
 
-export async function selectObject(db: Queryable, key: ObjectKey): Promise<ObjectRow | undefined> {
-  const result = await db.query<ObjectRow>({
-    name: 'select-object',
-    text: `SELECT id, uid, resource_version, object FROM objects
+export async function selectObject(db: Queryable, key: ObjectKey): Promise<StoredRow | undefined> {
+  const result = await db.query<StoredRow>({
+    name: 'select-object-text',
+    text: `SELECT id, uid, resource_version, object::text AS json FROM objects
            WHERE kind = $1 AND namespace = $2 AND name = $3`,
     values: [key.kind, key.namespace, key.name],
   });
   return result.rows[0];
-}
-
-export async function nextResourceVersion(db: Queryable): Promise<string> {
-  const result = await db.query<{ value: string }>({
-    name: 'next-resource-version',
-    text: "SELECT nextval('resource_version')::text AS value",
-  });
-  const row = result.rows[0];
-  if (row === undefined)
-    throw new Error('nextval of the resource_version sequence returned no row');
-  return row.value;
-}
-
-/** Inserts an object and returns its row id. */
-export async function insertObject(
-  db: Queryable,
-  parameters: InsertObjectParameters,
-): Promise<string> {
-  const result = await db.query<{ id: string }>({
-    name: 'insert-object',
-    text: `INSERT INTO objects
-             (kind, namespace, name, uid, resource_version, created_at, updated_at, labels, object)
-           VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8)
-           RETURNING id`,
-    values: [
-      parameters.kind,
-      parameters.namespace,
-      parameters.name,
-      parameters.uid,
-      parameters.resourceVersion,
-      parameters.createdAt,
-      parameters.labels,
-      parameters.object,
-    ],
-  });
-  const row = result.rows[0];
-  if (row === undefined) throw new Error(`inserting ${parameters.kind} returned no row id`);
-  return row.id;
-}
-
-/** Replaces an object's row while it has `expectedVersion`. Returns whether a row changed. */
-export async function updateObject(
-  db: Queryable,
-  parameters: UpdateObjectParameters,
-): Promise<boolean> {
-  const result = await db.query({
-    name: 'update-object',
-    text: `UPDATE objects
-           SET resource_version = $3, updated_at = $4, labels = $5, object = $6
-           WHERE id = $1 AND resource_version = $2`,
-    values: [
-      parameters.id,
-      parameters.expectedVersion,
-      parameters.resourceVersion,
-      parameters.updatedAt,
-      parameters.labels,
-      parameters.object,
-    ],
-  });
-  return result.rowCount === 1;
-}
-
-/** Deletes an object's row while it has `expectedVersion`. Returns whether a row was deleted. */
-export async function deleteObject(
-  db: Queryable,
-  id: string,
-  expectedVersion: string,
-): Promise<boolean> {
-  const result = await db.query({
-    name: 'delete-object',
-    text: 'DELETE FROM objects WHERE id = $1 AND resource_version = $2',
-    values: [id, expectedVersion],
-  });
-  return result.rowCount === 1;
-}
-
-export async function insertOwners(
-  db: Queryable,
-  objectId: string,
-  ownerUids: readonly string[],
-): Promise<void> {
-  if (ownerUids.length === 0) return;
-  await db.query({
-    name: 'insert-owners',
-    text: `INSERT INTO object_owners (owner_uid, object_id)
-           SELECT owner_uid, $1 FROM unnest($2::text[]) AS owner_uid`,
-    values: [objectId, ownerUids],
-  });
-}
-
-export async function deleteOwners(db: Queryable, objectId: string): Promise<void> {
-  await db.query({
-    name: 'delete-owners',
-    text: 'DELETE FROM object_owners WHERE object_id = $1',
-    values: [objectId],
-  });
 }
 
 const listColumns = 'SELECT o.labels, o.object';
@@ -200,38 +86,25 @@ export async function listObjects(
 }
 
 /**
- * Records a write in `changes` and notifies `channel`, in one statement inside the write's
- * transaction. PostgreSQL delivers the notification only if that transaction commits. The payload is
- * `<change id> <origin>`, so a store can skip notifications of its own writes without a query.
+ * Returns the changes whose id is in `ids` and up to `limit` changes with an id above
+ * `afterId`, in id order.
  */
-export async function recordChange(
-  db: Queryable,
-  channel: string,
-  change: NewChange,
-): Promise<void> {
-  await db.query({
-    name: 'record-change',
-    text: `WITH change AS (
-             INSERT INTO changes (type, kind, object, origin, created_at)
-             VALUES ($2, $3, $4, $5, $6)
-             RETURNING id, origin
-           )
-           SELECT pg_notify($1, id || ' ' || origin) FROM change`,
-    values: [channel, change.type, change.kind, change.object, change.origin, change.createdAt],
-  });
-}
-
-/** Returns up to `limit` changes with an id above `afterId`, in id order. */
 export async function selectChanges(
   db: Queryable,
   afterId: string,
+  ids: readonly string[],
   limit: number,
 ): Promise<ChangeRow[]> {
+  const columns = 'id, type, kind, object::text AS object, origin';
   const result = await db.query<ChangeRow>({
     name: 'select-changes',
-    text: `SELECT id, type, kind, object::text AS object, origin FROM changes
-           WHERE id > $1 ORDER BY id LIMIT $2`,
-    values: [afterId, limit],
+    text: `SELECT * FROM (
+             (SELECT ${columns} FROM changes WHERE id = ANY ($2::bigint[]))
+             UNION ALL
+             (SELECT ${columns} FROM changes WHERE id > $1 ORDER BY id LIMIT $3)
+           ) AS found
+           ORDER BY id`,
+    values: [afterId, ids, limit],
   });
   return result.rows;
 }

@@ -81,8 +81,11 @@ const listOrder = 'ORDER BY o.namespace, o.name';
 
 export function prepareStatements(database: Database): Statements {
   return {
+    // Without table statistics SQLite prefers the (kind, namespace, name) index, which reads
+    // every Pod and sorts them. INDEXED BY makes it walk the partial index of pending Pods in
+    // id order instead, so a claim reads only pending rows and can stop at its limit.
     listPendingPods: database.prepare(
-      `SELECT id, uid, resource_version, object FROM objects
+      `SELECT id, uid, resource_version, object FROM objects INDEXED BY objects_pending_pods
        WHERE kind = 'Pod' AND json_extract(object, '$.status.phase') = 'Pending'
        ORDER BY id`,
     ),

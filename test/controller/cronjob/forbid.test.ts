@@ -1,5 +1,5 @@
 // concurrencyPolicy Forbid through the controller and its work queue. A Job that runs from 02:00
-// to 04:30 blocks every activation in between, and the most recent one starts once it finishes.
+// to 04:30 blocks every activation until then, and the most recent one starts once it finishes.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { CronJob, Job } from '../../../src/api/types.js';
@@ -28,12 +28,12 @@ void test('Forbid holds runs until the Job finishes', async () => {
     );
     await controller.start();
     await controller.queue.idle();
-    assert.equal(pendingWakeUp(harness, KEY), '2024-03-04T02:00:00.100Z');
+    assert.equal(pendingWakeUp(harness, KEY), '2024-03-04T02:00:00Z');
 
-    await runUntil(harness, KEY, '2024-03-04T02:00:00.100Z');
+    await runUntil(harness, KEY, '2024-03-04T02:00:00Z');
     assert.deepEqual(await storedJobNames(harness), ['hello-28491960']);
 
-    // 149 activations (02:01 ... 04:29) find the 02:00 Job running. lastScheduleTime stays
+    // 150 activations (02:01 ... 04:30) find the 02:00 Job running. lastScheduleTime stays
     // 02:00, so from 03:41 on more than 100 activations count as missed and each sync also warns.
     await runUntil(harness, KEY, '2024-03-04T04:30:00Z');
     assert.deepEqual(await storedJobNames(harness), ['hello-28491960']);
@@ -43,15 +43,16 @@ void test('Forbid holds runs until the Job finishes', async () => {
         line: 'Normal SuccessfulCreate: Created job hello-28491960',
         count: 1,
       },
-      { first: '2024-03-04T02:01:00Z', line: ALREADY_ACTIVE, count: 149 },
-      { first: '2024-03-04T03:41:00Z', line: TOO_MANY_MISSED, count: 49 },
+      { first: '2024-03-04T02:01:00Z', line: ALREADY_ACTIVE, count: 150 },
+      { first: '2024-03-04T03:41:00Z', line: TOO_MANY_MISSED, count: 50 },
     ]);
 
-    // The Job finishes at 04:30:00; its update wakes the CronJob, which starts the 04:30 run.
+    // The Job finishes at 04:30:00, after that minute's sync. Its update wakes the CronJob,
+    // which starts the 04:30 run.
     await finishStoredJob(harness, 'hello-28491960');
     assert.deepEqual(await storedJobNames(harness), ['hello-28491960', 'hello-28492110']);
     assert.deepEqual((await eventsAbout(harness, 'hello')).slice(2), [
-      { first: '2024-03-04T03:41:00Z', line: TOO_MANY_MISSED, count: 50 },
+      { first: '2024-03-04T03:41:00Z', line: TOO_MANY_MISSED, count: 51 },
       {
         first: '2024-03-04T04:30:00Z',
         line: 'Normal SawCompletedJob: Saw completed job: hello-28491960, condition: Complete',
@@ -63,14 +64,14 @@ void test('Forbid holds runs until the Job finishes', async () => {
         count: 1,
       },
     ]);
-    assert.equal(pendingWakeUp(harness, KEY), '2024-03-04T04:31:00.100Z');
+    assert.equal(pendingWakeUp(harness, KEY), '2024-03-04T04:31:00Z');
 
     // Each later Job finishes within its minute, so every activation runs.
     await runUntil(harness, KEY, '2024-03-04T04:30:30Z');
     await finishStoredJob(harness, 'hello-28492110');
     await runUntil(harness, KEY, '2024-03-04T04:31:30Z');
     await finishStoredJob(harness, 'hello-28492111');
-    await runUntil(harness, KEY, '2024-03-04T04:32:00.100Z');
+    await runUntil(harness, KEY, '2024-03-04T04:32:00Z');
     assert.deepEqual(await storedJobNames(harness), [
       'hello-28491960',
       'hello-28492110',
@@ -98,7 +99,7 @@ void test('Forbid holds runs until the Job finishes', async () => {
       (event) => event.line === ALREADY_ACTIVE,
     );
     assert.deepEqual(alreadyActive, [
-      { first: '2024-03-04T02:01:00Z', line: ALREADY_ACTIVE, count: 149 },
+      { first: '2024-03-04T02:01:00Z', line: ALREADY_ACTIVE, count: 150 },
     ]);
   });
 });

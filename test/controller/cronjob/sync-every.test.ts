@@ -19,8 +19,8 @@ const cases: SyncCase[] = [
     cronJobCreated: '2016-05-19T09:59:00Z',
     now: '2016-05-19T10:00:00Z',
     expectEvents: [],
-    // 10:59:00.1 - 10:00
-    expectRequeueMs: 3_540_100,
+    // 10:59:00 - 10:00
+    expectRequeueMs: 3_540_000,
     expectJobs: [],
     expectActive: [],
     expectLastScheduleTime: undefined,
@@ -31,8 +31,8 @@ const cases: SyncCase[] = [
     cronJobCreated: '2016-05-19T08:59:00Z',
     now: '2016-05-19T09:59:00Z',
     expectEvents: [created('mycronjob-24394199')],
-    // 10:59:00.1 - 09:59
-    expectRequeueMs: 3_600_100,
+    // 10:59:00 - 09:59
+    expectRequeueMs: 3_600_000,
     expectJobs: ['mycronjob-24394199'],
     expectActive: ['mycronjob-24394199'],
     expectLastScheduleTime: '2016-05-19T09:59:00Z',
@@ -43,8 +43,8 @@ const cases: SyncCase[] = [
     cronJobCreated: '2016-05-19T08:59:00Z',
     now: '2016-05-19T09:59:11Z',
     expectEvents: [],
-    // 10:59:00.1 - 09:59:11
-    expectRequeueMs: 3_589_100,
+    // 10:59:00 - 09:59:11
+    expectRequeueMs: 3_589_000,
     expectJobs: [],
     expectActive: [],
     expectLastScheduleTime: undefined,
@@ -55,8 +55,8 @@ const cases: SyncCase[] = [
     cronJobCreated: '2016-05-19T08:59:00Z',
     now: '2016-05-19T09:59:09Z',
     expectEvents: [created('mycronjob-24394199')],
-    // 10:59:00.1 - 09:59:09
-    expectRequeueMs: 3_591_100,
+    // 10:59:00 - 09:59:09
+    expectRequeueMs: 3_591_000,
     expectJobs: ['mycronjob-24394199'],
     expectActive: ['mycronjob-24394199'],
     expectLastScheduleTime: '2016-05-19T09:59:00Z',
@@ -69,7 +69,7 @@ const cases: SyncCase[] = [
     earlier: { created: '2016-05-19T08:59:00Z', running: false },
     now: '2016-05-19T10:00:00Z',
     expectEvents: [],
-    expectRequeueMs: 3_540_100,
+    expectRequeueMs: 3_540_000,
     expectJobs: ['mycronjob-24394139'],
     expectActive: [],
     expectLastScheduleTime: '2016-05-19T09:59:00Z',
@@ -83,8 +83,8 @@ const cases: SyncCase[] = [
     earlier: { created: '2016-05-19T08:59:00Z', running: false },
     now: '2016-05-19T11:00:00Z',
     expectEvents: [created('mycronjob-24394259')],
-    // 11:59:00.1 - 11:00
-    expectRequeueMs: 3_540_100,
+    // 11:59:00 - 11:00
+    expectRequeueMs: 3_540_000,
     expectJobs: ['mycronjob-24394139', 'mycronjob-24394259'],
     expectActive: ['mycronjob-24394259'],
     expectLastScheduleTime: '2016-05-19T10:59:00Z',
@@ -98,8 +98,8 @@ const cases: SyncCase[] = [
     earlier: { created: '2016-05-19T08:59:00Z', running: false },
     now: '2016-05-19T10:59:11Z',
     expectEvents: [],
-    // 11:59:00.1 - 10:59:11
-    expectRequeueMs: 3_589_100,
+    // 11:59:00 - 10:59:11
+    expectRequeueMs: 3_589_000,
     expectJobs: ['mycronjob-24394139'],
     expectActive: [],
     expectLastScheduleTime: '2016-05-19T09:59:00Z',
@@ -116,8 +116,8 @@ const cases: SyncCase[] = [
     earlier: { created: '2016-05-19T08:59:00Z', running: false },
     now: '2016-05-19T10:59:09Z',
     expectEvents: [],
-    // 11:59:00.1 - 10:59:09
-    expectRequeueMs: 3_591_100,
+    // 11:59:00 - 10:59:09
+    expectRequeueMs: 3_591_000,
     expectJobs: ['mycronjob-24394139'],
     expectActive: [],
     expectLastScheduleTime: '2016-05-19T09:59:00Z',
@@ -131,7 +131,7 @@ const cases: SyncCase[] = [
     earlier: { created: '2016-05-19T09:59:00Z', running: true },
     now: '2016-05-19T10:00:00Z',
     expectEvents: [],
-    expectRequeueMs: 3_540_100,
+    expectRequeueMs: 3_540_000,
     expectJobs: ['mycronjob-24394199'],
     expectActive: ['mycronjob-24394199'],
     expectLastScheduleTime: '2016-05-19T09:59:00Z',
@@ -144,8 +144,8 @@ const cases: SyncCase[] = [
     earlier: { created: '2016-05-19T08:59:00Z', running: true },
     now: '2016-05-19T10:01:00Z',
     expectEvents: [created('mycronjob-24394199')],
-    // 10:59:00.1 - 10:01
-    expectRequeueMs: 3_480_100,
+    // 10:59:00 - 10:01
+    expectRequeueMs: 3_480_000,
     expectJobs: ['mycronjob-24394139', 'mycronjob-24394199'],
     expectActive: ['mycronjob-24394139', 'mycronjob-24394199'],
     expectLastScheduleTime: '2016-05-19T09:59:00Z',
@@ -158,7 +158,7 @@ const cases: SyncCase[] = [
     earlier: { created: '2016-05-19T09:59:00Z', running: true },
     now: '2016-05-19T10:59:11Z',
     expectEvents: [],
-    expectRequeueMs: 3_589_100,
+    expectRequeueMs: 3_589_000,
     expectJobs: ['mycronjob-24394199'],
     expectActive: ['mycronjob-24394199'],
     expectLastScheduleTime: '2016-05-19T09:59:00Z',
@@ -171,7 +171,7 @@ const cases: SyncCase[] = [
     earlier: { created: '2016-05-19T09:59:00Z', running: true },
     now: '2016-05-19T10:59:09Z',
     expectEvents: [created('mycronjob-24394259')],
-    expectRequeueMs: 3_591_100,
+    expectRequeueMs: 3_591_000,
     expectJobs: ['mycronjob-24394199', 'mycronjob-24394259'],
     expectActive: ['mycronjob-24394199', 'mycronjob-24394259'],
     expectLastScheduleTime: '2016-05-19T10:59:00Z',
@@ -188,8 +188,8 @@ const cases: SyncCase[] = [
       'Warning TooManyMissedTimes: too many missed start times. Set or decrease .spec.startingDeadlineSeconds or check clock skew',
       created('mycronjob-24404221'),
     ],
-    // 10:01:00.1 - 10:00
-    expectRequeueMs: 60_100,
+    // 10:01:00 - 10:00
+    expectRequeueMs: 60_000,
     expectJobs: ['mycronjob-24394141', 'mycronjob-24404221'],
     expectActive: ['mycronjob-24404221'],
     expectLastScheduleTime: '2016-05-26T09:01:00Z',
@@ -203,8 +203,8 @@ const cases: SyncCase[] = [
     earlier: { created: '2016-05-19T09:01:00Z', running: false },
     now: '2016-05-26T10:01:11Z',
     expectEvents: [],
-    // 11:01:00.1 - 10:01:11 on May 26
-    expectRequeueMs: 3_589_100,
+    // 11:01:00 - 10:01:11 on May 26
+    expectRequeueMs: 3_589_000,
     expectJobs: ['mycronjob-24394141'],
     expectActive: [],
     expectLastScheduleTime: '2016-05-19T10:01:00Z',

@@ -45,6 +45,7 @@ export interface SyncCase {
   createError?: string;
 
   expectEvents: string[];
+  /** Upstream's requeue less the 100 ms that Kubernetes adds to it and cronmesh does not. */
   expectRequeueMs: number | undefined;
   expectJobs: string[];
   expectActive: string[];

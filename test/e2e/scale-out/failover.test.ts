@@ -34,11 +34,11 @@ import {
 } from '../../support/cronmesh-cluster.js';
 import { waitFor } from '../../support/wait.js';
 
-// NOTE: the target load is 200 CronJobs. With 200 at this rate on a 2-core machine, the new
-// leader needs longer than a scheduled minute (6 real seconds) to reconcile every CronJob after
-// a kill. A CronJob then creates only its most recent missed run, as in Kubernetes, so the run
-// before is lost. 50 stay within the minute. FAILOVER_CRONJOBS overrides the count.
-const cronJobCount = Number(process.env.FAILOVER_CRONJOBS ?? 50);
+// A new leader must create every missed run of a minute before the next minute begins, because a
+// CronJob then creates only its most recent missed run, as in Kubernetes, and the run before is
+// lost. A kill late in a minute leaves the new leader about 2 real seconds for 200 Jobs.
+// FAILOVER_CRONJOBS overrides the count.
+const cronJobCount = Number(process.env.FAILOVER_CRONJOBS ?? 200);
 const scheduledMinutes = 8;
 /** Scaled milliseconds per real millisecond: a scheduled minute passes in 6 real seconds. */
 const clockRate = 10;
