@@ -1,4 +1,4 @@
-import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Pod } from '../api/types.js';
 import { ensureVolumesParentDirectory } from '../runtime/sandbox/filesystem.js';
@@ -96,12 +96,16 @@ export async function mountServiceAccountToken(
   // The check that the parent is cronmesh's own directory, not a job's symlink, comes first.
   const parent = ensureVolumesParentDirectory();
   const hostDirectory = await mkdtemp(join(parent, 'serviceaccount-'));
+  // Readable by every user, as Kubernetes projects the token with mode 0644, so a container
+  // with another runAsUser reads its own token. The parent stays private to cronmesh's user,
+  // so no other host user or other attempt's sandbox can reach it.
+  await chmod(hostDirectory, 0o755);
   const hostPath = join(hostDirectory, 'token');
   let current: { id: string; bearer: string } | undefined;
   try {
-    await writeFile(join(hostDirectory, 'namespace'), namespace, { mode: 0o600 });
+    await writeFile(join(hostDirectory, 'namespace'), namespace, { mode: 0o644 });
     current = await mint();
-    await writeFile(hostPath, current.bearer, { mode: 0o600 });
+    await writeFile(hostPath, current.bearer, { mode: 0o644 });
   } catch (error) {
     if (current !== undefined) await deleteTokenQuietly(current.id);
     await rm(hostDirectory, { recursive: true, force: true });
@@ -121,7 +125,7 @@ export async function mountServiceAccountToken(
       if (!released) {
         // The rename replaces the file in one step, so a reader never sees a partial token.
         const staging = join(hostDirectory, '.token.next');
-        await writeFile(staging, next.bearer, { mode: 0o600 });
+        await writeFile(staging, next.bearer, { mode: 0o644 });
         await rename(staging, hostPath);
         const previous = active;
         active = next;

@@ -77,8 +77,8 @@ describe('service account token of an attempt', () => {
 
       assert.equal(mounted.hostPath, join(mounted.hostDirectory, 'token'));
       assert.equal(dirname(mounted.hostDirectory), volumesParentDirectory());
-      assert.equal((await stat(mounted.hostPath)).mode & 0o777, 0o600);
-      assert.equal((await stat(mounted.hostDirectory)).mode & 0o777, 0o700);
+      assert.equal((await stat(mounted.hostPath)).mode & 0o777, 0o644);
+      assert.equal((await stat(mounted.hostDirectory)).mode & 0o777, 0o755);
       assert.equal(await readFile(join(mounted.hostDirectory, 'namespace'), 'utf8'), 'team-a');
       assert.deepEqual(record, {
         id: parsed.id,
