@@ -117,6 +117,10 @@ export class LeaderElector {
       const held = lease?.holder === identity ? lease : undefined;
       if (this.current !== undefined && held?.token !== this.current.token) {
         await this.stepDown('the lease changed hands');
+      } else if (this.current === undefined && held !== undefined && this.stopped) {
+        // stop() was called while the lease was being acquired: hand it back at once instead
+        // of starting the controllers in a process that is shutting down.
+        await store.releaseLease(this.leaseName, identity, held.token);
       } else if (this.current === undefined && held !== undefined) {
         this.current = { lease: this.leaseName, holder: identity, token: held.token };
         this.lastRenewal = clock.now();

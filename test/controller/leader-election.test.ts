@@ -23,6 +23,28 @@ class FlakyStore extends ForwardingStore {
   }
 }
 
+/** A store whose next acquireLease waits until `open` is called, to stop in the middle of it. */
+class GatedStore extends ForwardingStore {
+  private gate: Promise<void> | undefined;
+  open: () => void = () => undefined;
+  entered = false;
+
+  shut(): void {
+    this.gate = new Promise((resolve) => (this.open = resolve));
+  }
+
+  override async acquireLease(
+    name: string,
+    holder: string,
+    durationMs: number,
+  ): Promise<Lease | undefined> {
+    this.entered = true;
+    const lease = await super.acquireLease(name, holder, durationMs);
+    await this.gate;
+    return lease;
+  }
+}
+
 interface Replica {
   elector: LeaderElector;
   /** `start <token>` and `stop` in the order the callbacks ran. */
@@ -120,6 +142,30 @@ describe('LeaderElector', () => {
     await advance(clock, 2_000);
     assert.deepEqual(b.transitions, ['start 2']);
     await a.elector.stop();
+    await b.elector.stop();
+  });
+
+  it('stop during acquisition hands the lease back', async () => {
+    const gated = new GatedStore(temp.store);
+    gated.shut();
+    const a = replica(gated, clock, 'a');
+    const b = replica(temp.store, clock, 'b');
+    const starting = a.elector.start();
+    for (let turn = 0; turn < 20 && !gated.entered; turn++) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    assert.equal(gated.entered, true);
+
+    // a's acquisition has committed in the store but not returned yet when stop() is called.
+    const stopping = a.elector.stop();
+    gated.open();
+    await starting;
+    await stopping;
+    await b.elector.start();
+
+    assert.deepEqual(a.transitions, []);
+    assert.equal(a.elector.isLeader, false);
+    assert.deepEqual(b.transitions, ['start 2']);
     await b.elector.stop();
   });
 
