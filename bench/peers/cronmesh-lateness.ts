@@ -1,7 +1,7 @@
-// One cronmesh lateness run on PostgreSQL: N CronJobs with the schedule `* * * * *` run
-// `/bin/true`, `cronmesh worker` processes and one `cronmesh serve` start on the schema, and the
-// run measures one minute boundary: each Job's creation, and each attempt's claim by a worker,
-// minus the scheduled instant.
+// One cronmesh lateness run on PostgreSQL. N CronJobs with the schedule `* * * * *` run
+// `/bin/true`, and `cronmesh worker` processes and one `cronmesh serve` start on the schema. The
+// run measures one minute boundary: when each Job was created, and when a worker claimed each
+// attempt, minus the scheduled instant.
 
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -73,8 +73,9 @@ async function waitForSetupWindow(): Promise<void> {
 }
 
 /**
- * Runs one lateness run on a fresh schema and removes the schema afterwards. `lateMs` holds the
- * Job creation lateness, `claimLateMs` the lateness of the workers' claims of the attempts.
+ * Runs one lateness run on a fresh schema and removes the schema afterwards. `lateMs` contains
+ * the Job creation lateness, and `claimLateMs` the lateness of the workers' claims of the
+ * attempts.
  */
 export async function runCronmeshLateness(
   shape: CronmeshClusterShape,

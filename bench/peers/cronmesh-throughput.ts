@@ -1,5 +1,5 @@
-// One cronmesh throughput run on PostgreSQL: N no-op Jobs (`/bin/true`) are created through the
-// store, then `cronmesh worker` processes and one `cronmesh serve` (API and controllers, no
+// One cronmesh throughput run on PostgreSQL. N no-op Jobs (`/bin/true`) are created through the
+// store. Then `cronmesh worker` processes and one `cronmesh serve` (API and controllers, no
 // embedded worker) start on the schema, and the run ends when every Job's attempt has succeeded.
 
 import { mkdtemp, rm } from 'node:fs/promises';

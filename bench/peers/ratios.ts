@@ -28,6 +28,16 @@ export function claimedSamples(run: LatenessResult): LatenessSamples {
   return { lateMs: run.claimLateMs ?? [], missing: run.claimMissing ?? 0 };
 }
 
+/**
+ * Formats a ratio as formatRatio does, and one below 0.1 with two significant digits and its
+ * inverse, such as `0.0033× (1/305)`, because `0.00×` would hide how far apart two rates are.
+ */
+export function formatWideRatio(value: number): string {
+  if (!Number.isFinite(value) || value <= 0) return '-';
+  if (value >= 0.1) return formatRatio(value);
+  return `${value.toPrecision(2)}× (1/${Math.round(1 / value)})`;
+}
+
 /** Returns the median over runs of the `fraction` percentile, counting missing fires as late. */
 export function latenessPercentile(runs: readonly LatenessSamples[], fraction: number): number {
   return median(runs.map((run) => percentileWithMissing(run.lateMs, run.missing, fraction)));
@@ -67,7 +77,7 @@ export function printRatios(
         verdict = ratio >= target ? 'met' : 'missed';
       return [
         subject.label,
-        Number.isFinite(ratio) ? formatRatio(ratio) : '-',
+        formatWideRatio(ratio),
         target === undefined ? '-' : `≥ ${target}×`,
         verdict,
       ];

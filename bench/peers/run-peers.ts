@@ -2,13 +2,19 @@
 // scenario RUNS times in this process, one after the other, and the report prints the medians
 // and the ratios of cronmesh to each peer.
 
-import { formatCount, formatRatio, formatTable } from '../table.js';
+import { formatCount, formatTable } from '../table.js';
 import { formatMs, median } from '../scale/stats.js';
 import { bullmq } from './bullmq.js';
 import { cronmesh } from './cronmesh.js';
 import { graphileWorker, graphileWorkerLocalQueue } from './graphile-worker.js';
 import { pgBoss, pgBossLargeBatch } from './pg-boss.js';
-import { claimedSamples, createdSamples, latenessPercentile, printRatios } from './ratios.js';
+import {
+  claimedSamples,
+  createdSamples,
+  formatWideRatio,
+  latenessPercentile,
+  printRatios,
+} from './ratios.js';
 import type { LatenessSamples, Outcome } from './ratios.js';
 import type { LatenessResult, SchedulerSubject, ThroughputResult } from './subject.js';
 
@@ -111,7 +117,7 @@ function printThroughput(rows: Array<[SchedulerSubject, Outcome<ThroughputResult
       formatCount(median(outcome.runs.map((run) => run.enqueued / run.enqueueSeconds))),
       formatCount(rate),
       outcome.runs.map((run) => formatCount(jobsPerSecond(run))).join(' / '),
-      formatRatio(rate / best),
+      formatWideRatio(rate / best),
       settings + (timedOut > 0 ? `; ${timedOut} runs hit the time limit` : ''),
     ];
   });

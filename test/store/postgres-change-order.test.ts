@@ -24,7 +24,7 @@ async function openOn(schema: string): Promise<PostgresStore> {
   return store;
 }
 
-/** A fresh schema with a watching store, a writing store and a plain connection. */
+/** Opens a fresh schema with a watching store, a writing store and a plain connection. */
 async function setUp() {
   const schema = freshSchemaName();
   cleanups.push(() => dropSchema(schema));

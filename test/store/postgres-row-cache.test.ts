@@ -8,7 +8,7 @@ import { configMap, createdAt, rejectionOf } from './fixtures.js';
 import { dropSchema, freshSchemaName, storeUrlOf } from './postgres-schema.js';
 
 // An instance starts an update from the row it read or wrote last. These tests make that row
-// stale through a second instance and check that the update still sees the current row.
+// stale through a second instance and check that the update still reads the current row.
 
 const cleanups: (() => Promise<void>)[] = [];
 

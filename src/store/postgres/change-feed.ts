@@ -55,7 +55,7 @@ export interface ChangeFeedOptions {
  *
  * Change ids come from a sequence when a row is inserted, but transactions commit in any
  * order: a reader could see id 11 and later miss id 10, committed after the read. The feed
- * therefore remembers the ids it skipped (ChangeGaps) and asks for them again with every read.
+ * therefore remembers the ids it skipped (ChangeGaps) and requests them again with every read.
  * A skipped id that stays missing for gapWaitMs is settled by a read under `LOCK TABLE changes
  * IN SHARE MODE`. SHARE conflicts with the ROW EXCLUSIVE lock that an INSERT holds until commit,
  * so that read waits for every transaction that has inserted a change, and every id up to the
@@ -179,7 +179,8 @@ export class ChangeFeed {
   private async readChanges(client: pg.Client): Promise<void> {
     const gaps = this.gaps;
     if (gaps === undefined) return;
-    // Real time, as for reconnects: a gap settles with real transactions, also under a fake clock.
+    // Gap ages use real time, as reconnects do, because a gap settles with real transactions
+    // also when a test drives the store with a fake clock.
     const oldestGap = gaps.oldestNoticedAt();
     let locked = oldestGap !== undefined && performance.now() - oldestGap >= gapWaitMs;
     for (;;) {
@@ -212,6 +213,7 @@ export class ChangeFeed {
   /** Requests a read once the oldest skipped id has waited gapWaitMs, or after pollIntervalMs. */
   private schedulePoll(gaps: ChangeGaps): void {
     clearTimeout(this.pollTimer);
+    if (this.closed) return;
     const oldestGap = gaps.oldestNoticedAt();
     const delay =
       oldestGap === undefined

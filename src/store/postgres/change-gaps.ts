@@ -1,8 +1,8 @@
 /**
  * The change ids that a change feed has skipped: ids below the highest one it has read that no
  * read has returned yet. Ids come from a sequence when a change is inserted, but transactions
- * commit in any order, so a skipped id is either a change whose transaction had not committed
- * at the read, or one that was rolled back and never appears. Reads look for the skipped ids
+ * commit in any order. So a skipped id is a change whose transaction had not committed at the
+ * read, or one that was rolled back and never appears. Reads look for the skipped ids
  * again until a read under a SHARE lock on `changes`, which waits for every transaction that
  * has inserted a change, shows which of them are gone for good.
  */
@@ -37,7 +37,7 @@ export class ChangeGaps {
 
   /**
    * Returns whether the change with `id` was not seen before, and records it: an id below the
-   * highest one fills its gap, and a higher one skips every id in between. `final` says that
+   * highest one fills its gap, and a higher one skips every id in between. `final` means that
    * the read ran under the SHARE lock, so skipped ids will never appear and are not recorded.
    */
   see(id: string, now: number, final: boolean): boolean {

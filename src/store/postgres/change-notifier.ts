@@ -12,10 +12,10 @@ export interface ChangeNotifierOptions {
 
 /**
  * Wakes the change feeds of other store instances after this instance's writes have committed.
- * The NOTIFY runs in a transaction of its own, after the write's commit, because PostgreSQL
- * serializes the commits of all transactions that notify on one lock for the whole server, held
+ * The NOTIFY runs in a transaction of its own, after the write's commit. PostgreSQL serializes
+ * the commits of all transactions that notify on one lock for the whole server, which it holds
  * from queueing the notifications until after the commit's WAL flush (PreCommit_Notify in
- * src/backend/commands/async.c). A NOTIFY inside every write would make all writes, of every
+ * src/backend/commands/async.c). So a NOTIFY inside every write would make all writes, of every
  * database on the server, wait for each other's flushes. The notifying transaction writes no
  * data, so it commits without waiting for a flush (synchronous_commit off), and notifications
  * do not survive a server crash anyway.

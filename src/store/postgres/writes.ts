@@ -4,11 +4,11 @@ import type { Fence } from '../lease.js';
 import type { WatchEventType } from '../store.js';
 import type { Queryable } from './connection.js';
 
-// Each write is one statement, and so one transaction of its own: the fence check, the new
-// resourceVersion, the object row, its owner rows and its `changes` row. That is one round trip
-// instead of one per step, and the row locks are held only while the statement runs. The
-// `changes` row makes the write visible to other store instances once it commits, and
-// ChangeNotifier wakes them afterwards.
+// Each write is one statement, and so one transaction of its own. The statement checks the
+// fence, takes the new resourceVersion, and writes the object row, its owner rows and its
+// `changes` row. That is one round trip instead of one per step, and the row locks are held only
+// while the statement runs. The `changes` row makes the write visible to other store instances
+// once it commits, and ChangeNotifier wakes them afterwards.
 //
 // The statement takes the resourceVersion itself, only once the fence is held and the row still
 // has the version the caller read, so that writes which do not happen leave no gap in the
