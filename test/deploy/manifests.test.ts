@@ -405,8 +405,12 @@ describe('serve container arguments', () => {
 
   after(async () => {
     if (serve?.child.exitCode === null) {
-      serve.child.kill('SIGTERM');
+      const child = serve.child;
+      child.kill('SIGTERM');
+      // A server that does not stop within 10 s is killed, so the file cannot hang here.
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await serve.exited;
+      clearTimeout(timer);
     }
     await rm(dir, { recursive: true, force: true });
   });

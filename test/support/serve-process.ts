@@ -56,7 +56,11 @@ export async function startServe(
   );
   await waitFor(`cronmesh serve on ${url}; output so far: ${output}`, async () => {
     if (child.exitCode !== null) throw new Error(`serve exited early: ${output}`);
-    const response = await fetch(`${url}/healthz`).catch(() => undefined);
+    // A request that hangs (accepted while the server was still starting) must not stall
+    // the wait, so each try has its own timeout.
+    const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) }).catch(
+      () => undefined,
+    );
     return response?.ok === true;
   });
   return { child, url, output: () => output, exited };
