@@ -203,4 +203,16 @@ async function main(): Promise<void> {
   if (failed) process.exitCode = 1;
 }
 
+/** Time after the report in which the process should have ended by itself. */
+const EXIT_GRACE_MS = 10_000;
+
 await main();
+
+// A library under test can leave a socket or a timer open, which would keep the process alive
+// after the report. The timer is unref'd, so it runs only in that case, and it names the open
+// resources before it ends the process.
+setTimeout(() => {
+  const open = process.getActiveResourcesInfo().join(', ');
+  console.error(`bench: still running ${EXIT_GRACE_MS} ms after the report (open: ${open})`);
+  process.exit();
+}, EXIT_GRACE_MS).unref();
