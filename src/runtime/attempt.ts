@@ -320,7 +320,7 @@ export class AttemptRun {
   }
 }
 
-/** Reasons of a container that never started, whose message says why. */
+/** Reasons of a container that never started, whose message gives the cause. */
 const startFailureReasons = new Set([
   'ContainerCannotRun',
   'CreateContainerConfigError',

@@ -39,8 +39,8 @@ export interface Confinement {
   /** Returns the command to spawn in place of `command`. */
   wrap(command: LaunchCommand): LaunchCommand;
   /**
-   * Returns why the process ended when the layer knows better than the exit status, for
-   * example a cgroup that recorded an out-of-memory kill. Called after the process group
+   * Returns why the process ended when the layer has better information than the exit
+   * status, for example a cgroup that recorded an out-of-memory kill. Called after the process group
    * was killed and before `release`.
    */
   explainExit?(exit: ProcessExit): Promise<ExitExplanation | undefined>;

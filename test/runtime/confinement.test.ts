@@ -11,7 +11,7 @@ import {
 } from '../../src/runtime/index.js';
 import { attemptSpec, HookRecorder, shellContainer, START, PROCESS_TEST } from './helpers.js';
 
-/** Records what the executor asks of a layer, and wraps the command with `env NAME=VALUE`. */
+/** Records the executor's calls to a layer, and wraps the command with `env NAME=VALUE`. */
 class EnvLayer implements Confiner {
   readonly contexts: ConfinementContext[] = [];
   readonly calls: string[] = [];

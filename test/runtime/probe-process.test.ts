@@ -70,7 +70,7 @@ function probe(
 
 /**
  * An HTTP server that responds with 500 on its first run and 200 on later runs, which exit with 0
- * after two requests. A marker file tells the runs apart.
+ * after two requests. A marker file distinguishes the runs.
  */
 const serverScript = `
 const http = require('node:http');

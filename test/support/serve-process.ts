@@ -33,7 +33,7 @@ export interface ServeProcess {
 }
 
 /**
- * Starts `cronmesh serve` and waits until `/healthz` answers. With `--store` among `args` it sets
+ * Starts `cronmesh serve` and waits until `/healthz` returns 200. With `--store` among `args` it sets
  * CRONMESH_ENCRYPTION_KEY to testEncryptionKey, which PostgreSQL requires. On SQLite the server
  * creates its own key file in `dataDir`.
  */

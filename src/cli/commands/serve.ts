@@ -214,7 +214,7 @@ export async function runServe(options: ServeOptions, out: Output): Promise<numb
     logger,
   });
   const store = metrics.store;
-  // The -f manifests are applied with a token that only this process knows and accepts.
+  // The -f manifests are applied with a token that only this process has and accepts.
   const startupToken = createLocalToken({ user: 'system:cronmesh-serve', unrestricted: true });
   let scheduler: SchedulerHandle | undefined;
   let stopping = false;

@@ -35,8 +35,8 @@ export function checkRunAsNonRoot(settings: SandboxSettings, containerName: stri
 }
 
 /**
- * Refuses an AppArmor profile other than Unconfined. cronmesh loads no AppArmor profile, and
- * kubelet too rejects a pod that asks for one on a host without AppArmor.
+ * Rejects an AppArmor profile other than Unconfined. cronmesh loads no AppArmor profile, and
+ * kubelet too rejects a pod that requests one on a host without AppArmor.
  */
 export function checkAppArmorProfile(settings: SandboxSettings): void {
   const { security } = settings;

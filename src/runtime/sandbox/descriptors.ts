@@ -29,7 +29,7 @@ export function openPathDescriptor(path: string): { fd: number; resolved: string
 }
 
 /**
- * Returns a read-only descriptor of a file that holds `program`, positioned at its start. The
+ * Returns a read-only descriptor of a file that contains `program`, positioned at its start. The
  * file is removed at once, so only the descriptor refers to it.
  */
 export function openProgramDescriptor(program: Buffer): number {
@@ -49,7 +49,7 @@ export function closeDescriptors(fds: number[]): void {
     try {
       closeSync(fd);
     } catch {
-      // Already closed: nothing else holds the number, because the list owns it.
+      // Already closed: nothing else uses the number, because the list owns it.
     }
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Input of the sandbox for one container, from the worker: its effective securityContext, the
  * volumes to mount and the pod-level namespace options. Field paths name the manifest fields,
- * so an error can say which field cronmesh cannot honour.
+ * so an error can name the field cronmesh cannot honour.
  */
 import type { EffectiveSecurityContext } from '../../api/security-context.js';
 

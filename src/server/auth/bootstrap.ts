@@ -13,7 +13,7 @@ export const adminTokenFileName = 'admin.token';
  * Writes a new token of an admin of every namespace to `<dataDir>/admin.token` (mode 0600) when
  * the file does not exist, so the first user of a server that requires tokens has one. An
  * existing file is kept even when its token no longer works, because an admin who deleted that
- * token meant to revoke it; then the logged warning recommends deleting the file. Returns the
+ * token meant to revoke it. The logged warning then recommends deleting the file. Returns the
  * file's path.
  */
 export async function ensureAdminTokenFile(

@@ -11,7 +11,7 @@ const algorithm = 'aes-256-gcm';
 const nonceBytes = 12;
 const tagBytes = 16;
 
-/** Why a stored value could not be decrypted. */
+/** Cause of a failure to decrypt a stored value. */
 export type DecryptionFailure = 'malformed' | 'unknown-key' | 'authentication-failed';
 
 /** A stored value that cannot be decrypted; it names the value's owner, never the plaintext. */

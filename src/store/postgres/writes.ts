@@ -103,9 +103,9 @@ interface Parameters {
 
 /**
  * Returns the `fence` CTE. With a fence it share-locks the fence row until the statement's
- * transaction ends, so that a take-over waits for this write (see checkFence in leases.ts), and
- * it has a row only while the fence's holder holds the lease with the fence's token. Without a
- * fence it always has one row.
+ * transaction ends, so that a take-over waits for this write (see checkFence in leases.ts). It
+ * then has a row only while the fence's holder still has the lease with the fence's token.
+ * Without a fence it always has one row.
  */
 function fenceCte(fence: Fence | undefined, first: number): string {
   if (fence === undefined) return 'fence AS (SELECT 1)';

@@ -88,6 +88,6 @@ export type SyscallName = keyof typeof syscallNumbers;
 /**
  * Highest system call number in Linux 6.1 on both architectures (set_mempolicy_home_node).
  * The filter returns ENOSYS above it, as runc does for calls newer than its profile, so that a
- * program falls back to an older call it knows.
+ * program falls back to an older call it supports.
  */
 export const newestKnownSyscall = 450;
