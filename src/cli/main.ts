@@ -17,6 +17,7 @@ import { readManifestSources, readStdinText } from './manifest-files.js';
 import { runNext } from './next.js';
 import { parseServerUrl } from './server-url.js';
 import { readPackageVersion } from './version.js';
+import { listenForStopSignal } from './signals.js';
 import { sandboxFlagHelp } from './sandbox-flag.js';
 import { resolveToken } from './token-source.js';
 import { parseSources } from './commands/apply.js';
@@ -28,8 +29,11 @@ const output: Output = {
   stderr: (text) => void process.stderr.write(text),
 };
 
-/** Ends the requests of watches and followed logs on the first SIGINT or SIGTERM. */
-const interrupt = new AbortController();
+/**
+ * Aborted by the first SIGINT or SIGTERM: it ends the requests of watches and followed logs, and
+ * stops `serve` and `worker`.
+ */
+const interrupt = listenForStopSignal();
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -70,12 +74,12 @@ function contextOf(command: Command): CommandContext {
     tokenFileSource: command.getOptionValueSource('tokenFile'),
   });
   return {
-    client: new ApiClient(server, interrupt.signal, token),
+    client: new ApiClient(server, interrupt, token),
     namespace: options.namespace,
     namespaceFromFlag: command.getOptionValueSource('namespace') === 'cli',
     out: output,
     now: () => Date.now(),
-    signal: interrupt.signal,
+    signal: interrupt,
   };
 }
 
@@ -177,6 +181,7 @@ function buildProgram(): Command {
         runServe(
           { ...options, storeFromEnvironment: command.getOptionValueSource('store') === 'env' },
           output,
+          interrupt,
         ),
       ),
     );
@@ -233,10 +238,13 @@ function buildProgram(): Command {
     .option('--log-format <format>', 'log format: json (one object per line) or pretty', 'json')
     .action(
       action((options: Parameters<typeof runWorker>[0], command: Command) =>
-        runWorker({
-          ...options,
-          storeFromEnvironment: command.getOptionValueSource('store') === 'env',
-        }),
+        runWorker(
+          {
+            ...options,
+            storeFromEnvironment: command.getOptionValueSource('store') === 'env',
+          },
+          interrupt,
+        ),
       ),
     );
 
@@ -458,7 +466,4 @@ function buildProgram(): Command {
   return program;
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => interrupt.abort());
-}
 await buildProgram().parseAsync(process.argv);

@@ -68,6 +68,22 @@ describe('cronmesh serve', () => {
     assert.equal(result.stdout.includes('no authentication'), false);
   });
 
+  test('stops on a SIGTERM received while it starts', async () => {
+    // The API listens before the sandbox probe and the controllers start, so the signal
+    // arrives during the start. It used to be swallowed there, and serve ran on.
+    const args = ['serve', '--data-dir', join(dir, 'early'), '--listen', '127.0.0.1:0'];
+    const cli = spawnCli({ url: 'http://127.0.0.1:1' }, [...args, '--sandbox=bubblewrap']);
+    await cli.waitForOutput('cronmesh API listening');
+    cli.child.kill('SIGTERM');
+    const timeout = setTimeout(() => cli.child.kill('SIGKILL'), 15_000);
+    const result = await cli.exited;
+    clearTimeout(timeout);
+
+    // A null code means serve ignored SIGTERM and the SIGKILL above ended it.
+    assert.equal(result.code, 0);
+    assert.match(result.stdout, /"signal":"SIGTERM","msg":"stopping cronmesh"/);
+  });
+
   test('port in use is reported with a hint', async () => {
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));

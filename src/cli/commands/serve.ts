@@ -26,7 +26,7 @@ import { openSandbox, parseSandboxFlag } from '../sandbox-flag.js';
 import type { SandboxSelection } from '../../runtime/sandbox/index.js';
 import type { AuthFlags } from '../serve-auth.js';
 import { localApiUrl, parseAuthFlags } from '../serve-auth.js';
-import { waitForStopSignal } from '../signals.js';
+import { stopRequested } from '../signals.js';
 import { readManifestSources, readStdinText } from '../manifest-files.js';
 import { applyResources, parseSources } from './apply.js';
 import type { ParsedSources } from './apply.js';
@@ -184,7 +184,11 @@ function parseStoreOption(options: ServeOptions): Pick<ServeSettings, 'store' | 
  * Runs `serve`: opens the store, serves the API, starts the controllers and the embedded worker,
  * applies `-f` manifests, then runs until SIGINT or SIGTERM and stops everything in reverse.
  */
-export async function runServe(options: ServeOptions, out: Output): Promise<number> {
+export async function runServe(
+  options: ServeOptions,
+  out: Output,
+  stopSignal: AbortSignal,
+): Promise<number> {
   const settings = parseServeOptions(options);
   const authRequired = parseAuthFlags(options, settings.host, options.listen);
   // Manifests are read and checked before anything starts, so a bad manifest fails fast.
@@ -292,7 +296,7 @@ export async function runServe(options: ServeOptions, out: Output): Promise<numb
     throw error;
   }
 
-  const signal = await waitForStopSignal();
+  const signal = await stopRequested(stopSignal);
   logger.info({ signal }, 'stopping cronmesh');
   await stop();
   return 0;

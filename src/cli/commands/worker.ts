@@ -20,7 +20,7 @@ import { parseServerUrl } from '../server-url.js';
 import { createLogger } from '../logger.js';
 import { openSandbox, parseSandboxFlag } from '../sandbox-flag.js';
 import type { SandboxSelection } from '../../runtime/sandbox/index.js';
-import { waitForStopSignal } from '../signals.js';
+import { stopRequested } from '../signals.js';
 import { readPackageVersion } from '../version.js';
 
 /** The flags of `cronmesh worker`, as commander returns them. */
@@ -186,7 +186,10 @@ export function parseLabelsFlag(text: string): Record<string, string> {
  * and runs attempts until SIGINT or SIGTERM. Then it stops its attempts (SIGTERM, and SIGKILL
  * after each attempt's grace period), releases its lease and exits.
  */
-export async function runWorker(options: WorkerCommandOptions): Promise<number> {
+export async function runWorker(
+  options: WorkerCommandOptions,
+  stopSignal: AbortSignal,
+): Promise<number> {
   const settings = parseWorkerOptions(options);
   const logger = createLogger(options.logLevel, options.logFormat);
   // Selected before the store opens, so a host without a working bwrap fails fast.
@@ -282,7 +285,7 @@ export async function runWorker(options: WorkerCommandOptions): Promise<number> 
     throw error;
   }
 
-  const signal = await waitForStopSignal();
+  const signal = await stopRequested(stopSignal);
   logger.info({ worker: id, signal, running: worker.busy }, 'stopping worker');
   await stop();
   logger.info({ worker: id }, 'worker stopped');
