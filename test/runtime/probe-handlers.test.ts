@@ -2,14 +2,16 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server as HttpServer } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { Confiner } from '../../src/runtime/confinement.js';
+import type { ExecProbeContext } from '../../src/runtime/probes/exec-probe.js';
 import { runExecProbe } from '../../src/runtime/probes/exec-probe.js';
 import { PROBE_USER_AGENT, runHttpProbe } from '../../src/runtime/probes/http-probe.js';
 import { runTcpProbe } from '../../src/runtime/probes/tcp-probe.js';
+import type { HttpHeader, ProbeHandler } from '../../src/runtime/probes/types.js';
 import { FakeClock, SystemClock } from '../../src/util/clock.js';
 import {
   PROCESS_TEST,
@@ -29,7 +31,7 @@ beforeEach(() => {
 afterEach(() => temp.cleanup());
 
 /** HTTP servers of the running test, closed after it even when an assertion failed first. */
-const servers: HttpServer[] = [];
+const servers: (HttpServer | HttpsServer)[] = [];
 afterEach(async () => {
   for (const server of servers.splice(0)) {
     server.closeAllConnections();
@@ -38,10 +40,31 @@ afterEach(async () => {
 });
 
 /** Starts `server` on an OS-chosen port of 127.0.0.1 and returns the port. */
-async function listenOnLoopback(server: HttpServer): Promise<number> {
+async function listenOnLoopback(server: HttpServer | HttpsServer): Promise<number> {
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return (server.address() as AddressInfo).port;
+}
+
+/** Returns an HTTP GET handler for `path` on 127.0.0.1:`port`. */
+function httpGetHandler(
+  port: number,
+  path: string,
+  headers: HttpHeader[] = [],
+): Extract<ProbeHandler, { type: 'httpGet' }> {
+  return { type: 'httpGet', scheme: 'HTTP', host: '127.0.0.1', port, path, headers };
+}
+
+/** Returns the context of an exec probe run `probe-1` in a `main` container without confiners. */
+function execContext(overrides: Partial<ExecProbeContext> = {}): ExecProbeContext {
+  return {
+    clock,
+    container: shellContainer('main', 'true'),
+    confiners: [],
+    runId: 'probe-1',
+    restartCount: 0,
+    ...overrides,
+  };
 }
 
 void describe('exec probe', () => {
@@ -54,31 +77,25 @@ void describe('exec probe', () => {
       type: 'exec' as const,
       command: ['/bin/sh', '-c', 'echo $GREETING; pwd; exit 3'],
     };
-    const context = { clock, container, confiners: [], runId: 'probe-1', restartCount: 0 };
 
-    const outcome = await runExecProbe(handler, 5_000, context);
+    const outcome = await runExecProbe(handler, 5_000, execContext({ container }));
 
     assert.deepEqual(outcome, { result: 'failure', output: `hello\n${temp.dir}\n` });
   });
 
   void it('succeeds on exit code 0', async () => {
-    const container = shellContainer('main', 'true');
-    const context = { clock, container, confiners: [], runId: 'probe-1', restartCount: 0 };
-    const outcome = await runExecProbe(
-      { type: 'exec', command: ['/bin/sh', '-c', 'echo ok'] },
-      5_000,
-      context,
-    );
+    const handler = { type: 'exec' as const, command: ['/bin/sh', '-c', 'echo ok'] };
+
+    const outcome = await runExecProbe(handler, 5_000, execContext());
+
     assert.deepEqual(outcome, { result: 'success', output: 'ok\n' });
   });
 
   void it('kills the command after timeoutSeconds', async () => {
     const fake = new FakeClock(START);
     const pidFile = join(temp.dir, 'pid');
-    const container = shellContainer('main', 'true');
-    const context = { clock: fake, container, confiners: [], runId: 'probe-1', restartCount: 0 };
     const command = ['/bin/sh', '-c', `echo $$ > ${pidFile}; sleep 30`];
-    const done = runExecProbe({ type: 'exec', command }, 1_000, context);
+    const done = runExecProbe({ type: 'exec', command }, 1_000, execContext({ clock: fake }));
 
     await waitFor(() => readPid(pidFile) !== undefined, 'the probe command to start');
     const pid = readPid(pidFile) as number;
@@ -107,8 +124,7 @@ void describe('exec probe', () => {
         });
       },
     };
-    const container = shellContainer('main', 'true');
-    const context = { clock, container, confiners: [confiner], runId: 'run-7', restartCount: 0 };
+    const context = execContext({ confiners: [confiner], runId: 'run-7' });
     const handler = { type: 'exec' as const, command: ['/bin/sh', '-c', 'echo $CONFINED'] };
 
     const outcome = await runExecProbe(handler, 5_000, context);
@@ -118,13 +134,10 @@ void describe('exec probe', () => {
   });
 
   void it('fails for a missing executable', async () => {
-    const container = shellContainer('main', 'true');
-    const context = { clock, container, confiners: [], runId: 'probe-1', restartCount: 0 };
-    const outcome = await runExecProbe(
-      { type: 'exec', command: ['no-such-probe-command'] },
-      5_000,
-      context,
-    );
+    const handler = { type: 'exec' as const, command: ['no-such-probe-command'] };
+
+    const outcome = await runExecProbe(handler, 5_000, execContext());
+
     assert.deepEqual(outcome, {
       result: 'failure',
       output: 'exec: "no-such-probe-command": executable file not found in $PATH',
@@ -136,8 +149,7 @@ void describe('exec probe process group', () => {
   void it('kills background commands when the command exits', PROCESS_TEST, async () => {
     const fake = new FakeClock(START);
     const pidFile = join(temp.dir, 'pid');
-    const container = shellContainer('main', 'true');
-    const context = { clock: fake, container, confiners: [], runId: 'probe-1', restartCount: 0 };
+    const context = execContext({ clock: fake });
     // The background sleep keeps stdout open, so the probe ends only if it is killed.
     const command = ['/bin/sh', '-c', `sleep 30 & echo $! > ${pidFile}; echo done; exit 1`];
 
@@ -162,14 +174,7 @@ void describe('exec probe process group', () => {
           },
         }),
     };
-    const container = shellContainer('main', 'true');
-    const context = {
-      clock: fake,
-      container,
-      confiners: [confiner],
-      runId: 'probe-1',
-      restartCount: 0,
-    };
+    const context = execContext({ clock: fake, confiners: [confiner] });
     const command = ['/bin/sh', '-c', `echo $$ > ${pidFile}; sleep 30`];
     const controller = new AbortController();
     const done = runExecProbe({ type: 'exec', command }, 60_000, context, controller.signal);
@@ -219,19 +224,11 @@ void describe('httpGet probe', () => {
       response.statusCode = status;
       response.end();
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as AddressInfo).port;
-    const handler = {
-      type: 'httpGet' as const,
-      scheme: 'HTTP' as const,
-      host: '127.0.0.1',
-      port,
-      path: '/healthz',
-      headers: [
-        { name: 'X-Probe', value: 'a' },
-        { name: 'Host', value: 'app.internal' },
-      ],
-    };
+    const port = await listenOnLoopback(server);
+    const handler = httpGetHandler(port, '/healthz', [
+      { name: 'X-Probe', value: 'a' },
+      { name: 'Host', value: 'app.internal' },
+    ]);
 
     assert.deepEqual(await runHttpProbe(handler, 1_000, clock), { result: 'success', output: '' });
     assert.equal(seen[0]?.['user-agent'], PROBE_USER_AGENT);
@@ -269,25 +266,16 @@ void describe('httpGet probe', () => {
       }
       response.end();
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as AddressInfo).port;
-    const base = {
-      type: 'httpGet' as const,
-      scheme: 'HTTP' as const,
-      host: '127.0.0.1',
-      port,
-      headers: [],
-    };
+    const port = await listenOnLoopback(server);
 
-    assert.deepEqual(await runHttpProbe({ ...base, path: '/old' }, 1_000, clock), {
+    assert.deepEqual(await runHttpProbe(httpGetHandler(port, '/old'), 1_000, clock), {
       result: 'failure',
       output: 'HTTP probe failed with statuscode: 500',
     });
-    assert.deepEqual(await runHttpProbe({ ...base, path: '/away' }, 1_000, clock), {
+    assert.deepEqual(await runHttpProbe(httpGetHandler(port, '/away'), 1_000, clock), {
       result: 'warning',
       output: 'Probe terminated redirects, Response body: moved away',
     });
-    await new Promise((resolve) => server.close(resolve));
   });
 
   void it('sends the first Host and User-Agent and drops empty ones', async () => {
@@ -297,40 +285,24 @@ void describe('httpGet probe', () => {
       response.end();
     });
     const port = await listenOnLoopback(server);
-    const base = {
-      type: 'httpGet' as const,
-      scheme: 'HTTP' as const,
-      host: '127.0.0.1',
-      port,
-      path: '/',
-    };
+    const headerLists: HttpHeader[][] = [
+      [
+        { name: 'Host', value: 'first.internal' },
+        { name: 'host', value: 'second.internal' },
+        { name: 'User-Agent', value: '' },
+        { name: 'Accept', value: '' },
+      ],
+      [
+        { name: 'User-Agent', value: 'probe-a' },
+        { name: 'User-Agent', value: 'probe-b' },
+        { name: 'Accept', value: 'text/plain' },
+        { name: 'Accept', value: 'application/json' },
+      ],
+    ];
 
-    await runHttpProbe(
-      {
-        ...base,
-        headers: [
-          { name: 'Host', value: 'first.internal' },
-          { name: 'host', value: 'second.internal' },
-          { name: 'User-Agent', value: '' },
-          { name: 'Accept', value: '' },
-        ],
-      },
-      1_000,
-      clock,
-    );
-    await runHttpProbe(
-      {
-        ...base,
-        headers: [
-          { name: 'User-Agent', value: 'probe-a' },
-          { name: 'User-Agent', value: 'probe-b' },
-          { name: 'Accept', value: 'text/plain' },
-          { name: 'Accept', value: 'application/json' },
-        ],
-      },
-      1_000,
-      clock,
-    );
+    for (const headers of headerLists) {
+      await runHttpProbe(httpGetHandler(port, '/', headers), 1_000, clock);
+    }
 
     assert.equal(seen[0]?.host, 'first.internal');
     assert.equal(seen[0]?.['user-agent'], undefined);
@@ -357,16 +329,8 @@ void describe('httpGet probe', () => {
       sendMore();
     });
     const port = await listenOnLoopback(server);
-    const handler = {
-      type: 'httpGet' as const,
-      scheme: 'HTTP' as const,
-      host: '127.0.0.1',
-      port,
-      path: '/',
-      headers: [],
-    };
 
-    const outcome = await runHttpProbe(handler, 5_000, clock);
+    const outcome = await runHttpProbe(httpGetHandler(port, '/'), 5_000, clock);
 
     assert.equal(outcome.result, 'warning');
     assert.equal(
@@ -386,16 +350,8 @@ void describe('httpGet probe', () => {
       response.write('partial');
     });
     const port = await listenOnLoopback(server);
-    const handler = {
-      type: 'httpGet' as const,
-      scheme: 'HTTP' as const,
-      host: '127.0.0.1',
-      port,
-      path: '/slow',
-      headers: [],
-    };
 
-    const done = runHttpProbe(handler, 1_000, fake);
+    const done = runHttpProbe(httpGetHandler(port, '/slow'), 1_000, fake);
     await waitFor(() => requests === 1, 'the request to arrive');
     // The headers and the first chunk reach the client before the deadline.
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -418,17 +374,9 @@ void describe('httpGet probe', () => {
       });
     });
     const port = await listenOnLoopback(server);
-    const handler = {
-      type: 'httpGet' as const,
-      scheme: 'HTTP' as const,
-      host: '127.0.0.1',
-      port,
-      path: '/',
-      headers: [],
-    };
     const controller = new AbortController();
 
-    const done = runHttpProbe(handler, 60_000, clock, controller.signal);
+    const done = runHttpProbe(httpGetHandler(port, '/'), 60_000, clock, controller.signal);
     await waitFor(() => connections === 1, 'the probe to connect');
     controller.abort();
 
@@ -464,21 +412,12 @@ void describe('httpGet probe', () => {
         response.end('secure');
       },
     );
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as AddressInfo).port;
-    const handler = {
-      type: 'httpGet' as const,
-      scheme: 'HTTPS' as const,
-      host: '127.0.0.1',
-      port,
-      path: '/',
-      headers: [],
-    };
+    const port = await listenOnLoopback(server);
+    const handler = { ...httpGetHandler(port, '/'), scheme: 'HTTPS' as const };
 
     assert.deepEqual(await runHttpProbe(handler, 2_000, clock), {
       result: 'success',
       output: 'secure',
     });
-    await new Promise((resolve) => server.close(resolve));
   });
 });

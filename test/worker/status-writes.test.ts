@@ -86,7 +86,11 @@ describe('attempt status writes', () => {
     });
   }
 
-  it('writes queued meanwhile join one write', async () => {
+  /**
+   * Starts an attempt on a counting store and waits until its first write, `step: started`, is
+   * in flight. The store blocks that write until `release` is called.
+   */
+  async function attemptWithHeldWrite() {
     const wrapped = counting(temp.store);
     let release = (): void => {};
     wrapped.hold = new Promise((resolve) => (release = resolve));
@@ -94,6 +98,12 @@ describe('attempt status writes', () => {
 
     attempt.writeStatus(annotate('step', 'started'));
     await waitFor('the first write to be in flight', () => wrapped.counts.update === 1);
+    return { wrapped, attempt, release };
+  }
+
+  it('writes queued meanwhile join one write', async () => {
+    const { wrapped, attempt, release } = await attemptWithHeldWrite();
+
     attempt.writeStatus(annotate('step', 'exited'));
     attempt.writeStatus(annotate('phase', 'done'));
     release();
@@ -107,13 +117,8 @@ describe('attempt status writes', () => {
   });
 
   it('output keeps status writes apart', async () => {
-    const wrapped = counting(temp.store);
-    let release = (): void => {};
-    wrapped.hold = new Promise((resolve) => (release = resolve));
-    const attempt = attemptOn(wrapped.store);
+    const { wrapped, attempt, release } = await attemptWithHeldWrite();
 
-    attempt.writeStatus(annotate('step', 'started'));
-    await waitFor('the first write to be in flight', () => wrapped.counts.update === 1);
     attempt.writeStatus(annotate('step', 'running'));
     attempt.appendLog('hello', 'stdout', 'hi\n', clock.now());
     attempt.writeStatus(annotate('step', 'exited'));

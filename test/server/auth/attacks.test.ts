@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Job, Pod, Secret } from '../../../src/api/types.js';
+import type { CronJob, Pod, Secret } from '../../../src/api/types.js';
 import type { Status } from '../../../src/server/status.js';
 import { issueToken } from '../../../src/store/issue-token.js';
 import type { TestServer } from '../harness.js';
 import { cronJobManifest, jobManifest } from '../harness.js';
+import type { AuthResponse } from './harness.js';
 import { call, grantToken, rawRequest, startAuthServer, watchStatus } from './harness.js';
 
 const secretValue = 'aHVudGVyMi10ZWFtLWI=';
@@ -36,10 +37,57 @@ function runningPod(namespace: string, name: string, serviceAccountName: string)
   };
 }
 
-function jobWithServiceAccount(name: string, serviceAccountName: string): Job {
+/** Creates a running pod in team-a and issues its token as the worker does, valid for an hour. */
+async function mintAttemptToken(server: TestServer, podName: string, serviceAccount: string) {
+  const pod = await server.store.create(runningPod('team-a', podName, serviceAccount), 0);
+  const issued = await issueToken(
+    server.store,
+    {
+      namespace: 'team-a',
+      serviceAccount,
+      boundPod: { name: podName, uid: pod.metadata.uid ?? '' },
+      expiresAt: server.clock.now() + 3_600_000,
+    },
+    server.clock.now(),
+  );
+  return { pod, bearer: issued.bearer, id: issued.record.id };
+}
+
+function get<T = Record<string, unknown>>(
+  server: TestServer,
+  token: string,
+  path: string,
+): Promise<AuthResponse<T>> {
+  return call<T>(server, token, 'GET', path);
+}
+
+function mergePatch(
+  server: TestServer,
+  token: string,
+  path: string,
+  patch: unknown,
+): Promise<AuthResponse<Status>> {
+  return call<Status>(server, token, 'PATCH', path, patch, 'application/merge-patch+json');
+}
+
+/** Creates a Job in team-a whose pods run as `serviceAccountName`, sending `token`. */
+function createJob(
+  server: TestServer,
+  token: string,
+  name: string,
+  serviceAccountName: string,
+): Promise<AuthResponse<Status>> {
   const job = jobManifest(name);
   job.spec.template.spec.serviceAccountName = serviceAccountName;
-  return job;
+  return call<Status>(server, token, 'POST', '/apis/batch/v1/namespaces/team-a/jobs', job);
+}
+
+function assertForbidden(
+  response: { status: number; body: { message?: unknown } | undefined },
+  message: string,
+): void {
+  assert.equal(response.status, 403);
+  assert.equal(response.body?.message, message);
 }
 
 describe('cross-namespace secret reads', () => {
@@ -56,70 +104,59 @@ describe('cross-namespace secret reads', () => {
   });
 
   test('own namespace secret is readable', async () => {
-    const response = await call<Secret>(
-      server,
-      editorA,
-      'GET',
-      '/api/v1/namespaces/team-a/secrets/db',
-    );
+    const response = await get<Secret>(server, editorA, '/api/v1/namespaces/team-a/secrets/db');
 
     assert.equal(response.status, 200);
     assert.deepEqual(response.body.data, { password: secretValue });
   });
 
-  test('get in another namespace is forbidden', async () => {
-    const response = await call<Status>(
-      server,
-      editorA,
-      'GET',
-      '/api/v1/namespaces/team-b/secrets/db',
-    );
+  // The messages name the caller as `User "token:<id>"`, and the id exists only after `before`.
+  const forbiddenReads: { name: string; path: string; message: (user: string) => string }[] = [
+    {
+      name: 'get in another namespace is forbidden',
+      path: '/api/v1/namespaces/team-b/secrets/db',
+      message: (user) =>
+        `secrets "db" is forbidden: User "${user}" cannot get resource "secrets" in API group "" in the namespace "team-b"`,
+    },
+    {
+      name: 'list in another namespace is forbidden',
+      path: '/api/v1/namespaces/team-b/secrets',
+      message: (user) =>
+        `secrets is forbidden: User "${user}" cannot list resource "secrets" in API group "" in the namespace "team-b"`,
+    },
+    {
+      name: 'list of every namespace is forbidden',
+      path: '/api/v1/secrets',
+      message: (user) =>
+        `secrets is forbidden: User "${user}" cannot list resource "secrets" in API group "" at the cluster scope`,
+    },
+    {
+      name: 'following a log elsewhere is forbidden',
+      path: '/api/v1/namespaces/team-b/pods/worker-1/log?follow=true',
+      message: (user) =>
+        `pods "worker-1" is forbidden: User "${user}" cannot get resource "pods/log" in API group "" in the namespace "team-b"`,
+    },
+  ];
 
-    assert.equal(response.status, 403);
-    assert.equal(
-      response.body.message,
-      `secrets "db" is forbidden: User "token:${idOf(editorA)}" cannot get resource "secrets" in API group "" in the namespace "team-b"`,
-    );
-    assert.equal(JSON.stringify(response.body).includes(secretValue), false);
-  });
+  for (const { name, path, message } of forbiddenReads) {
+    test(name, async () => {
+      const response = await get(server, editorA, path);
 
-  test('list in another namespace is forbidden', async () => {
-    const response = await call<Status>(
-      server,
-      editorA,
-      'GET',
-      '/api/v1/namespaces/team-b/secrets',
-    );
-
-    assert.equal(response.status, 403);
-    assert.equal(
-      response.body.message,
-      `secrets is forbidden: User "token:${idOf(editorA)}" cannot list resource "secrets" in API group "" in the namespace "team-b"`,
-    );
-  });
-
-  test('list of every namespace is forbidden', async () => {
-    const response = await call<Status>(server, editorA, 'GET', '/api/v1/secrets');
-
-    assert.equal(response.status, 403);
-    assert.equal(
-      response.body.message,
-      `secrets is forbidden: User "token:${idOf(editorA)}" cannot list resource "secrets" in API group "" at the cluster scope`,
-    );
-  });
+      assertForbidden(response, message(`token:${idOf(editorA)}`));
+      assert.equal(JSON.stringify(response.body).includes(secretValue), false);
+    });
+  }
 
   test('watches outside the namespace are forbidden', async () => {
     const other = await watchStatus(server, editorA, '/api/v1/namespaces/team-b/secrets');
     const every = await watchStatus(server, editorA, '/api/v1/secrets');
 
-    assert.equal(other.status, 403);
-    assert.equal(
-      other.body?.['message'],
+    assertForbidden(
+      other,
       `secrets is forbidden: User "token:${idOf(editorA)}" cannot watch resource "secrets" in API group "" in the namespace "team-b"`,
     );
-    assert.equal(every.status, 403);
-    assert.equal(
-      every.body?.['message'],
+    assertForbidden(
+      every,
       `secrets is forbidden: User "token:${idOf(editorA)}" cannot watch resource "secrets" in API group "" at the cluster scope`,
     );
   });
@@ -127,12 +164,11 @@ describe('cross-namespace secret reads', () => {
   test('viewer of every namespace cannot read secrets', async () => {
     const viewer = await grantToken(server, { role: 'viewer' });
 
-    const list = await call<Status>(server, viewer, 'GET', '/api/v1/secrets');
-    const pods = await call(server, viewer, 'GET', '/api/v1/pods');
+    const list = await get(server, viewer, '/api/v1/secrets');
+    const pods = await get(server, viewer, '/api/v1/pods');
 
-    assert.equal(list.status, 403);
-    assert.equal(
-      list.body.message,
+    assertForbidden(
+      list,
       `secrets is forbidden: User "token:${idOf(viewer)}" cannot list resource "secrets" in API group "" at the cluster scope`,
     );
     assert.equal(pods.status, 200);
@@ -141,26 +177,19 @@ describe('cross-namespace secret reads', () => {
   test('field selector cannot widen a list', async () => {
     const selector = `fieldSelector=${encodeURIComponent('metadata.namespace=team-b')}`;
 
-    const own = await call<{ items: Secret[] }>(
+    const own = await get<{ items: Secret[] }>(
       server,
       editorA,
-      'GET',
       `/api/v1/namespaces/team-a/secrets?${selector}`,
     );
-    const every = await call<Status>(server, editorA, 'GET', `/api/v1/secrets?${selector}`);
-    const watch = await call<Status>(
-      server,
-      editorA,
-      'GET',
-      `/api/v1/secrets?watch=true&${selector}`,
-    );
+    const every = await get(server, editorA, `/api/v1/secrets?${selector}`);
+    const watch = await get(server, editorA, `/api/v1/secrets?watch=true&${selector}`);
 
     assert.equal(own.status, 200);
     assert.deepEqual(own.body.items, []);
     assert.equal(every.status, 403);
-    assert.equal(watch.status, 403);
-    assert.equal(
-      watch.body.message,
+    assertForbidden(
+      watch,
       `secrets is forbidden: User "token:${idOf(editorA)}" cannot watch resource "secrets" in API group "" at the cluster scope`,
     );
   });
@@ -196,30 +225,10 @@ describe('cross-namespace secret reads', () => {
     }
   });
 
-  test('following a log elsewhere is forbidden', async () => {
-    const response = await call<Status>(
-      server,
-      editorA,
-      'GET',
-      '/api/v1/namespaces/team-b/pods/worker-1/log?follow=true',
-    );
-
-    assert.equal(response.status, 403);
-    assert.equal(
-      response.body.message,
-      `pods "worker-1" is forbidden: User "token:${idOf(editorA)}" cannot get resource "pods/log" in API group "" in the namespace "team-b"`,
-    );
-  });
-
   test('writing a secret elsewhere is forbidden', async () => {
-    const patch = await call<Status>(
-      server,
-      editorA,
-      'PATCH',
-      '/api/v1/namespaces/team-b/secrets/db',
-      { data: { password: 'b3duZWQ=' } },
-      'application/merge-patch+json',
-    );
+    const patch = await mergePatch(server, editorA, '/api/v1/namespaces/team-b/secrets/db', {
+      data: { password: 'b3duZWQ=' },
+    });
     const stored = await server.store.get<Secret>('Secret', 'team-b', 'db');
 
     assert.equal(patch.status, 403);
@@ -285,18 +294,15 @@ describe('viewer escalation', () => {
       0,
     );
 
-    const response = await call<Status>(
+    const response = await mergePatch(
       server,
       viewer,
-      'PATCH',
       '/apis/batch/v1/namespaces/team-a/jobs/batch-1/status',
       { status: { succeeded: 1 } },
-      'application/merge-patch+json',
     );
 
-    assert.equal(response.status, 403);
-    assert.equal(
-      response.body.message,
+    assertForbidden(
+      response,
       `jobs.batch "batch-1" is forbidden: User "token:${idOf(viewer)}" cannot patch resource "jobs/status" in API group "batch" in the namespace "team-a"`,
     );
   });
@@ -315,51 +321,37 @@ describe('service account escalation', () => {
     await server.close();
   });
 
-  test('editor cannot run a job as an admin service account', async () => {
-    const response = await call<Status>(
-      server,
-      editor,
-      'POST',
-      '/apis/batch/v1/namespaces/team-a/jobs',
-      jobWithServiceAccount('deploy', 'deployer'),
-    );
+  const deployerAboveEditor = `its pods would run as service account "deployer", whose role "admin" is above the caller's role "editor"`;
 
-    assert.equal(response.status, 403);
-    assert.equal(
-      response.body.message,
-      `jobs.batch is forbidden: User "token:${idOf(editor)}" cannot create resource "jobs" in API group "batch" in the namespace "team-a": ` +
-        `its pods would run as service account "deployer", whose role "admin" is above the caller's role "editor"`,
+  /** Creates `cronJob` in team-a as `creator`, then merge-patches it with `patch` as the editor. */
+  async function createThenPatch(creator: string, cronJob: CronJob, patch: unknown) {
+    const path = '/apis/batch/v1/namespaces/team-a/cronjobs';
+    const created = await call(server, creator, 'POST', path, cronJob);
+    const patched = await mergePatch(server, editor, `${path}/${cronJob.metadata.name}`, patch);
+    return { created, patched };
+  }
+
+  test('editor cannot run a job as an admin service account', async () => {
+    const response = await createJob(server, editor, 'deploy', 'deployer');
+
+    assertForbidden(
+      response,
+      `jobs.batch is forbidden: User "token:${idOf(editor)}" cannot create resource "jobs" in API group "batch" in the namespace "team-a": ${deployerAboveEditor}`,
     );
     assert.equal(await server.store.find('Job', 'team-a', 'deploy'), undefined);
   });
 
   test('editor cannot patch a cronjob onto an admin service account', async () => {
-    const created = await call(
-      server,
-      editor,
-      'POST',
-      '/apis/batch/v1/namespaces/team-a/cronjobs',
-      cronJobManifest('nightly'),
-    );
     const patch = {
       spec: { jobTemplate: { spec: { template: { spec: { serviceAccount: 'deployer' } } } } },
     };
 
-    const response = await call<Status>(
-      server,
-      editor,
-      'PATCH',
-      '/apis/batch/v1/namespaces/team-a/cronjobs/nightly',
-      patch,
-      'application/merge-patch+json',
-    );
+    const { created, patched } = await createThenPatch(editor, cronJobManifest('nightly'), patch);
 
     assert.equal(created.status, 201);
-    assert.equal(response.status, 403);
-    assert.equal(
-      response.body.message,
-      `cronjobs.batch "nightly" is forbidden: User "token:${idOf(editor)}" cannot patch resource "cronjobs" in API group "batch" in the namespace "team-a": ` +
-        `its pods would run as service account "deployer", whose role "admin" is above the caller's role "editor"`,
+    assertForbidden(
+      patched,
+      `cronjobs.batch "nightly" is forbidden: User "token:${idOf(editor)}" cannot patch resource "cronjobs" in API group "batch" in the namespace "team-a": ${deployerAboveEditor}`,
     );
   });
 
@@ -367,31 +359,15 @@ describe('service account escalation', () => {
     const admin = await grantToken(server, { role: 'admin' });
     const cronJob = cronJobManifest('deployer-nightly');
     cronJob.spec.jobTemplate.spec.template.spec.serviceAccountName = 'deployer';
-    const created = await call(
-      server,
-      admin,
-      'POST',
-      '/apis/batch/v1/namespaces/team-a/cronjobs',
-      cronJob,
-    );
     const containers = [{ name: 'main', image: 'busybox', command: ['/bin/sh', '-c', 'id'] }];
     const patch = { spec: { jobTemplate: { spec: { template: { spec: { containers } } } } } };
 
-    const response = await call<Status>(
-      server,
-      editor,
-      'PATCH',
-      '/apis/batch/v1/namespaces/team-a/cronjobs/deployer-nightly',
-      patch,
-      'application/merge-patch+json',
-    );
+    const { created, patched } = await createThenPatch(admin, cronJob, patch);
 
     assert.equal(created.status, 201);
-    assert.equal(response.status, 403);
-    assert.equal(
-      response.body.message,
-      `cronjobs.batch "deployer-nightly" is forbidden: User "token:${idOf(editor)}" cannot patch resource "cronjobs" in API group "batch" in the namespace "team-a": ` +
-        `its pods would run as service account "deployer", whose role "admin" is above the caller's role "editor"`,
+    assertForbidden(
+      patched,
+      `cronjobs.batch "deployer-nightly" is forbidden: User "token:${idOf(editor)}" cannot patch resource "cronjobs" in API group "batch" in the namespace "team-a": ${deployerAboveEditor}`,
     );
   });
 
@@ -414,9 +390,8 @@ describe('service account escalation', () => {
       binding,
     );
 
-    assert.equal(inB.status, 403);
-    assert.equal(
-      inB.body.message,
+    assertForbidden(
+      inB,
       `tokens.cronmesh.io is forbidden: User "token:${idOf(adminA)}" cannot create resource "tokens" in API group "cronmesh.io" in the namespace "team-b"`,
     );
     assert.equal(everywhere.status, 403);
@@ -424,18 +399,7 @@ describe('service account escalation', () => {
   });
 
   test('attempt token cannot outlive its expiry', async () => {
-    const pod = await server.store.create(runningPod('team-a', 'deploy-1', 'deployer'), 0);
-    const expiresAt = server.clock.now() + 3_600_000;
-    const attempt = await issueToken(
-      server.store,
-      {
-        namespace: 'team-a',
-        serviceAccount: 'deployer',
-        boundPod: { name: 'deploy-1', uid: pod.metadata.uid ?? '' },
-        expiresAt,
-      },
-      server.clock.now(),
-    );
+    const attempt = await mintAttemptToken(server, 'deploy-1', 'deployer');
 
     const created = await call<{ status: { expirationTimestamp?: string } }>(
       server,
@@ -450,13 +414,7 @@ describe('service account escalation', () => {
   });
 
   test('editor may use a lesser service account', async () => {
-    const response = await call(
-      server,
-      editor,
-      'POST',
-      '/apis/batch/v1/namespaces/team-a/jobs',
-      jobWithServiceAccount('read', 'reader'),
-    );
+    const response = await createJob(server, editor, 'read', 'reader');
 
     assert.equal(response.status, 201);
   });
@@ -464,13 +422,7 @@ describe('service account escalation', () => {
   test('admin of every namespace may use any service account', async () => {
     const admin = await grantToken(server, { role: 'admin' });
 
-    const response = await call(
-      server,
-      admin,
-      'POST',
-      '/apis/batch/v1/namespaces/team-a/jobs',
-      jobWithServiceAccount('deploy-by-admin', 'deployer'),
-    );
+    const response = await createJob(server, admin, 'deploy-by-admin', 'deployer');
 
     assert.equal(response.status, 201);
   });
@@ -487,52 +439,25 @@ describe('tokens bound to an attempt', () => {
     await server.close();
   });
 
-  /** Creates a running pod of `serviceAccount` and mints its token as the worker does. */
-  async function mint(podName: string, serviceAccount: string) {
-    const pod = await server.store.create(runningPod('team-a', podName, serviceAccount), 0);
-    const issued = await issueToken(
-      server.store,
-      {
-        namespace: 'team-a',
-        serviceAccount,
-        boundPod: { name: podName, uid: pod.metadata.uid ?? '' },
-        expiresAt: server.clock.now() + 3_600_000,
-      },
-      server.clock.now(),
-    );
-    return { pod, bearer: issued.bearer, id: issued.record.id };
-  }
-
   test('token has the service account role', async () => {
-    const { bearer } = await mint('read-1', 'reader');
+    const { bearer } = await mintAttemptToken(server, 'read-1', 'reader');
 
-    const configMaps = await call(server, bearer, 'GET', '/api/v1/namespaces/team-a/configmaps');
-    const secrets = await call<Status>(
-      server,
-      bearer,
-      'GET',
-      '/api/v1/namespaces/team-a/secrets/db',
-    );
+    const configMaps = await get(server, bearer, '/api/v1/namespaces/team-a/configmaps');
+    const secrets = await get(server, bearer, '/api/v1/namespaces/team-a/secrets/db');
 
     assert.equal(configMaps.status, 200);
-    assert.equal(secrets.status, 403);
-    assert.equal(
-      secrets.body.message,
+    assertForbidden(
+      secrets,
       'secrets "db" is forbidden: User "system:serviceaccount:team-a:reader" cannot get resource "secrets" in API group "" in the namespace "team-a"',
     );
   });
 
   test('token stops when the attempt finishes', async () => {
-    const { pod, bearer, id } = await mint('read-2', 'reader');
+    const { pod, bearer, id } = await mintAttemptToken(server, 'read-2', 'reader');
 
-    const running = await call(server, bearer, 'GET', '/api/v1/namespaces/team-a/configmaps');
+    const running = await get(server, bearer, '/api/v1/namespaces/team-a/configmaps');
     await server.store.update<Pod>({ ...pod, status: { phase: 'Succeeded' } });
-    const finished = await call<Status>(
-      server,
-      bearer,
-      'GET',
-      '/api/v1/namespaces/team-a/configmaps',
-    );
+    const finished = await get<Status>(server, bearer, '/api/v1/namespaces/team-a/configmaps');
 
     assert.equal(running.status, 200);
     assert.equal(finished.status, 401);
@@ -543,28 +468,22 @@ describe('tokens bound to an attempt', () => {
   });
 
   test('token stops when the pod is replaced', async () => {
-    const { bearer } = await mint('read-3', 'reader');
+    const { bearer } = await mintAttemptToken(server, 'read-3', 'reader');
 
     await server.store.delete('Pod', 'team-a', 'read-3');
     await server.store.create(runningPod('team-a', 'read-3', 'reader'), 0);
-    const response = await call(server, bearer, 'GET', '/api/v1/namespaces/team-a/configmaps');
+    const response = await get(server, bearer, '/api/v1/namespaces/team-a/configmaps');
 
     assert.equal(response.status, 401);
   });
 
   test('account without role can do nothing', async () => {
-    const { bearer } = await mint('nobody-1', 'nobody');
+    const { bearer } = await mintAttemptToken(server, 'nobody-1', 'nobody');
 
-    const response = await call<Status>(
-      server,
-      bearer,
-      'GET',
-      '/api/v1/namespaces/team-a/configmaps',
-    );
+    const response = await get(server, bearer, '/api/v1/namespaces/team-a/configmaps');
 
-    assert.equal(response.status, 403);
-    assert.equal(
-      response.body.message,
+    assertForbidden(
+      response,
       'configmaps is forbidden: User "system:serviceaccount:team-a:nobody" cannot list resource "configmaps" in API group "" in the namespace "team-a"',
     );
   });
@@ -575,11 +494,11 @@ describe('tokens bound to an attempt', () => {
       namespace: 'team-a',
       serviceAccount: 'writer',
     });
-    const { bearer } = await mint('write-1', 'writer');
+    const { bearer } = await mintAttemptToken(server, 'write-1', 'writer');
 
-    const before = await call(server, bearer, 'GET', '/api/v1/namespaces/team-a/secrets/db');
+    const before = await get(server, bearer, '/api/v1/namespaces/team-a/secrets/db');
     await server.store.deleteToken(idOf(binding));
-    const afterUnbind = await call(server, bearer, 'GET', '/api/v1/namespaces/team-a/secrets/db');
+    const afterUnbind = await get(server, bearer, '/api/v1/namespaces/team-a/secrets/db');
 
     assert.equal(before.status, 200);
     assert.equal(afterUnbind.status, 403);
