@@ -6,6 +6,7 @@ import { issueToken } from '../store/issue-token.js';
 import type { Store } from '../store/store.js';
 import type { Clock, Timer } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
+import { attemptDirectoryPrefix, currentProcessIdentity } from './volume-owner.js';
 
 /** Mount path of a pod's service account files `token` and `namespace` in Kubernetes. */
 export const serviceAccountMountPath = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -56,8 +57,7 @@ export interface ServiceAccountToken {
  * service account without such a token can authenticate but do nothing.
  *
  * NOTE: unlike Kubernetes, a pod without `serviceAccountName` gets no token, rather than one for
- * the `default` service account. The directory and the file belong to the worker's user (modes
- * 0700 and 0600), so a container that runs as another user (`runAsUser`) cannot read its token.
+ * the `default` service account.
  */
 export async function mountServiceAccountToken(
   pod: Pod,
@@ -95,7 +95,10 @@ export async function mountServiceAccountToken(
   // own directory, so a sandboxed container cannot read the tokens of other attempts.
   // The check that the parent is cronmesh's own directory, not a job's symlink, comes first.
   const parent = ensureVolumesParentDirectory();
-  const hostDirectory = await mkdtemp(join(parent, 'serviceaccount-'));
+  // The name records this process, so the next worker to start removes it after a crash.
+  const owner = await currentProcessIdentity();
+  const prefix = attemptDirectoryPrefix(boundPod.uid, owner, 'serviceaccount');
+  const hostDirectory = await mkdtemp(join(parent, prefix));
   // Readable by every user, as Kubernetes projects the token with mode 0644, so a container
   // with another runAsUser reads its own token. The parent stays private to cronmesh's user,
   // so no other host user or other attempt's sandbox can reach it.

@@ -2,7 +2,8 @@
  * Materializes an attempt's volumes as host directories, which the sandbox binds at each
  * volumeMount's mountPath: emptyDir as an empty directory (a tmpfs for `medium: Memory`),
  * configMap and secret as files. Secrets go to a tmpfs, as kubelet keeps them, so their values
- * never reach a disk. Everything is removed after the attempt.
+ * never reach a disk. Everything is removed after the attempt, and what a killed worker left
+ * behind is removed by the next worker to start (leftover-volumes.ts).
  */
 import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
@@ -14,6 +15,7 @@ import type { ConfigMap, Pod, Secret } from '../api/types.js';
 import { ensureVolumesParentDirectory } from '../runtime/sandbox/filesystem.js';
 import type { Store } from '../store/store.js';
 import { ContainerConfigError } from './environment.js';
+import { attemptDirectoryPrefix, currentProcessIdentity } from './volume-owner.js';
 
 const run = promisify(execFile);
 
@@ -58,16 +60,17 @@ export interface AttemptVolumes {
 export async function materializeVolumes(pod: Pod, store: Store): Promise<AttemptVolumes> {
   const volumes = (pod.spec.volumes ?? []) as VolumeSpec[];
   if (volumes.length === 0) return { directories: new Map(), release: () => Promise.resolve([]) };
-  let parent: string;
+  let prefix: string;
   try {
-    parent = ensureVolumesParentDirectory();
+    const parent = ensureVolumesParentDirectory();
+    // The name records this process, so that after a crash the next worker to start can tell
+    // that the directory's owner is dead and remove it.
+    const owner = await currentProcessIdentity();
+    prefix = join(parent, attemptDirectoryPrefix(pod.metadata.uid ?? '', owner));
   } catch (error) {
     throw new ContainerConfigError(`cannot set up volumes: ${(error as Error).message}`);
   }
-  // NOTE: a worker that is killed leaves this directory and its tmpfs mounts behind, because
-  // no one sweeps them at start. The pod's uid in the name identifies the attempt.
-  const uid = (pod.metadata.uid ?? '').replace(/[^a-z0-9-]/g, '').slice(0, 64);
-  const base = await mkdtemp(join(parent, `attempt-${uid}-`));
+  const base = await mkdtemp(prefix);
   const directories = new Map<string, string>();
   const mounted: string[] = [];
   const release = async (): Promise<string[]> => {
@@ -123,7 +126,7 @@ export async function materializeVolumes(pod: Pod, store: Store): Promise<Attemp
  * Unmounts a tmpfs volume, detaching it lazily when a process still uses it, so that a Secret
  * never outlives its attempt on the host. Returns a description of a failure.
  */
-async function unmount(directory: string): Promise<string | undefined> {
+export async function unmount(directory: string): Promise<string | undefined> {
   try {
     await run('umount', [directory]);
     return undefined;

@@ -24,6 +24,8 @@ import { describeListenError, warnIfNotLoopback } from '../listen-address.js';
 import { createLogger } from '../logger.js';
 import { openSandbox, parseSandboxFlag } from '../sandbox-flag.js';
 import type { SandboxSelection } from '../../runtime/sandbox/index.js';
+import { volumesParentDirectory } from '../../runtime/sandbox/index.js';
+import { removeLeftoverVolumes } from '../../worker/leftover-volumes.js';
 import type { AuthFlags } from '../serve-auth.js';
 import { localApiUrl, parseAuthFlags } from '../serve-auth.js';
 import { stopRequested } from '../signals.js';
@@ -282,6 +284,11 @@ export async function runServe(
       onControllersStart: () => reencryptSecrets(encryptingStore, logger),
     });
     if (started.worker !== undefined) metrics.trackWorker(started.worker);
+    // After startScheduler, whose recovery has killed the process groups of attempts that a
+    // killed serve left running, so no container still uses these volumes.
+    if (settings.workerConcurrency > 0) {
+      await removeLeftoverVolumes({ parent: volumesParentDirectory(), logger });
+    }
     scheduler = started;
 
     if (manifests.resources.length > 0) {

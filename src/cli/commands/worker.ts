@@ -20,6 +20,8 @@ import { parseServerUrl } from '../server-url.js';
 import { createLogger } from '../logger.js';
 import { openSandbox, parseSandboxFlag } from '../sandbox-flag.js';
 import type { SandboxSelection } from '../../runtime/sandbox/index.js';
+import { volumesParentDirectory } from '../../runtime/sandbox/index.js';
+import { removeLeftoverVolumes } from '../../worker/leftover-volumes.js';
 import { stopRequested } from '../signals.js';
 import { readPackageVersion } from '../version.js';
 
@@ -267,6 +269,7 @@ export async function runWorker(
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     logger.info({ url: `http://${host}:${address.port}` }, 'worker probes listening');
 
+    await removeLeftoverVolumes({ parent: volumesParentDirectory(), logger });
     worker.start();
     started = true;
     logger.info(
