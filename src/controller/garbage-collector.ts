@@ -1,3 +1,4 @@
+import type { ActivationGate } from './activation-gate.js';
 import type { AnyResource, CronJob, Event, Job, Pod, ResourceKind } from '../api/types.js';
 import { NotFoundError } from '../store/errors.js';
 import type { Store, WatchEventType } from '../store/store.js';
@@ -25,6 +26,8 @@ export interface GarbageCollectorOptions {
   metrics?: SchedulerMetrics;
   /** Caches shared with the controllers; the collector starts its own when absent. */
   informers?: SharedInformers;
+  /** Defers this collector's work while CronJob activations run; see ActivationGate. */
+  yieldTo?: ActivationGate;
 }
 
 /**
@@ -50,6 +53,7 @@ export class GarbageCollector {
       clock: options.clock,
       concurrency: 2,
       observer: options.metrics?.workQueue('garbagecollector'),
+      yieldTo: options.yieldTo,
       reconcile: (key) => this.reconcile(key),
       onError: (key, error) =>
         options.logger.error({ key, err: error }, 'garbage collection failed'),

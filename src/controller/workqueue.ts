@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Clock, Timer } from '../util/clock.js';
 import type { WorkQueueObserver } from '../util/metrics.js';
+import type { ActivationGate } from './activation-gate.js';
 import { DelayHeap } from './delay-heap.js';
 import { Fifo } from './fifo.js';
 
@@ -24,6 +25,10 @@ export interface WorkQueueOptions {
   retryMaxMs?: number;
   /** Receives adds, retries and reconcile durations, for metrics. */
   observer?: WorkQueueObserver;
+  /** Receives the keys that become ready because their delay passed, as activations. */
+  activations?: ActivationGate;
+  /** Holds back new reconciles while this gate defers background work. */
+  yieldTo?: ActivationGate;
 }
 
 /**
@@ -46,6 +51,9 @@ export class WorkQueue {
   private readonly retryBaseMs: number;
   private readonly retryMaxMs: number;
   private readonly observer: WorkQueueObserver | undefined;
+  private readonly activations: ActivationGate | undefined;
+  private readonly yieldTo: ActivationGate | undefined;
+  private waitingForGate = false;
 
   private readonly ready = new Fifo<string>();
   private readonly readySet = new Set<string>();
@@ -70,6 +78,8 @@ export class WorkQueue {
     this.retryBaseMs = options.retryBaseMs ?? 5;
     this.retryMaxMs = options.retryMaxMs ?? 1_000_000;
     this.observer = options.observer;
+    this.activations = options.activations;
+    this.yieldTo = options.yieldTo;
   }
 
   /** Makes `key` ready now. */
@@ -133,6 +143,7 @@ export class WorkQueue {
     // A running key marked dirty would be queued again when it finishes and never run, so
     // idle() would wait forever.
     this.dirty.clear();
+    this.activations?.clear();
     this.observer?.depthChanged(0);
     await this.idle();
   }
@@ -169,12 +180,17 @@ export class WorkQueue {
   private addDueKeys(): void {
     const now = this.clock.now();
     for (let key = this.waiting.popDue(now); key !== undefined; key = this.waiting.popDue(now)) {
+      this.activations?.begin(key);
       this.add(key);
     }
     this.armTimer();
   }
 
   private pump(): void {
+    if (this.yieldTo !== undefined && this.ready.length > 0 && this.yieldTo.deferring()) {
+      this.waitForGate(this.yieldTo);
+      return;
+    }
     while (!this.stopped && this.running < this.concurrency && this.ready.length > 0) {
       const key = this.ready.shift() as string;
       this.readySet.delete(key);
@@ -208,7 +224,20 @@ export class WorkQueue {
     });
   }
 
+  /** Pumps again once `gate` lets background work pass. */
+  private waitForGate(gate: ActivationGate): void {
+    if (this.waitingForGate) return;
+    this.waitingForGate = true;
+    void gate.pass().then(() => {
+      this.waitingForGate = false;
+      this.sliceStart = performance.now();
+      this.pump();
+    });
+  }
+
   private async process(key: string): Promise<void> {
+    // A key that became due while an earlier reconcile of it ran is handled by the next one.
+    const activation = this.activations?.has(key) === true;
     // add() is often called from a store watch listener while the store is still delivering
     // an event. Starting one promise callback later keeps the reconcile out of that delivery.
     await Promise.resolve();
@@ -231,6 +260,7 @@ export class WorkQueue {
     this.observer?.processed((performance.now() - started) / 1000);
     this.processing.delete(key);
     this.running--;
+    if (activation) this.activations?.end(key);
     // The re-add of a dirty key was counted when it was marked, as client-go counts it.
     if (this.dirty.delete(key)) this.enqueueLater(key);
     else if (retryAfter !== undefined) this.requeue(key, retryAfter);

@@ -1,3 +1,4 @@
+import { ActivationGate } from '../controller/activation-gate.js';
 import { randomUUID } from 'node:crypto';
 import type { Job } from '../api/types.js';
 import { prepareForCreate } from '../api/index.js';
@@ -93,12 +94,15 @@ interface Controllers {
 export async function startScheduler(options: SchedulerOptions): Promise<SchedulerHandle> {
   const { store, clock, logger } = options;
   const workerId = `worker-${randomUUID()}`;
+  // Shared by the controllers of every leadership and the embedded worker, so a burst of
+  // activations creates its Jobs before their Pods, claims and Events compete with it.
+  const activations = new ActivationGate();
 
   let elector: LeaderElector | undefined;
   let controllers: Controllers | undefined;
   if (options.leaderElection === undefined) {
     await failLostAttempts(store, new Set([workerId]), clock.now(), logger);
-    controllers = await startControllers(options, store, false);
+    controllers = await startControllers(options, store, false, activations);
   } else {
     const settings = options.leaderElection;
     elector = new LeaderElector({
@@ -110,7 +114,8 @@ export async function startScheduler(options: SchedulerOptions): Promise<Schedul
       renewDeadlineMs: settings.renewDeadlineMs,
       retryPeriodMs: settings.retryPeriodMs,
       onStartedLeading: async (fence: Fence) => {
-        controllers = await startControllers(options, new FencedStore(store, () => fence), true);
+        const fenced = new FencedStore(store, () => fence);
+        controllers = await startControllers(options, fenced, true, activations);
       },
       onStoppedLeading: async () => {
         const running = controllers;
@@ -144,6 +149,7 @@ export async function startScheduler(options: SchedulerOptions): Promise<Schedul
       pollIntervalMs: options.pollIntervalMs,
       metrics: options.metrics,
       serviceAccounts: options.serviceAccounts,
+      yieldTo: activations,
     });
     worker.start();
   }
@@ -174,6 +180,7 @@ async function startControllers(
   options: SchedulerOptions,
   store: Store,
   sweepLostWorkers: boolean,
+  activations: ActivationGate,
 ): Promise<Controllers> {
   const { clock, logger, metrics } = options;
   await options.onControllersStart?.();
@@ -185,12 +192,21 @@ async function startControllers(
   const jobEvents = new QueuedEventRecorder(
     new StoreEventRecorder(store, clock, 'job-controller', { logger }),
     logger,
+    activations,
   );
   const cronJobEvents = new QueuedEventRecorder(
     new StoreEventRecorder(store, clock, 'cronjob-controller', { logger }),
     logger,
+    activations,
   );
-  const garbageCollector = new GarbageCollector({ store, clock, logger, metrics, informers });
+  const garbageCollector = new GarbageCollector({
+    store,
+    clock,
+    logger,
+    metrics,
+    informers,
+    yieldTo: activations,
+  });
   const jobs = new JobController({
     store,
     clock,
@@ -198,6 +214,7 @@ async function startControllers(
     metrics,
     informers,
     recorder: jobEvents,
+    yieldTo: activations,
   });
   const cronJobs = new CronJobController({
     store,
@@ -208,6 +225,7 @@ async function startControllers(
     metrics,
     informers,
     recorder: cronJobEvents,
+    activations,
   });
   const sweeper = sweepLostWorkers
     ? new LostWorkerSweeper({

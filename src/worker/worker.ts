@@ -1,3 +1,4 @@
+import type { ActivationGate } from '../controller/activation-gate.js';
 import { STOP_REASON_ANNOTATION } from '../api/annotations.js';
 import type { Pod } from '../api/types.js';
 import { WORKER_LOST_REASON } from '../controller/lost-workers.js';
@@ -55,6 +56,8 @@ export interface WorkerOptions {
    * machine's CPUs and memory.
    */
   capacity?: CpuMemory;
+  /** Holds claims back while CronJob activations in this process run; see ActivationGate. */
+  yieldTo?: ActivationGate;
 }
 
 /**
@@ -219,7 +222,9 @@ export class Worker {
     if (this.claimQueued) return;
     this.claimQueued = true;
     this.claiming = this.claiming
-      .then(() => {
+      .then(async () => {
+        const gate = this.options.yieldTo;
+        if (gate?.deferring() === true) await gate.pass();
         this.claimQueued = false;
         return this.claimPending();
       })

@@ -1,3 +1,4 @@
+import type { ActivationGate } from '../activation-gate.js';
 import type { CronJob, Job } from '../../api/types.js';
 import type { DstPolicy } from '../../schedule/index.js';
 import type { Store, WatchEventType } from '../../store/store.js';
@@ -24,6 +25,8 @@ export interface CronJobControllerOptions {
   metrics?: SchedulerMetrics;
   /** Caches shared with other controllers; the controller starts its own when absent. */
   informers?: SharedInformers;
+  /** Receives each CronJob whose scheduled time came, until its reconcile has finished. */
+  activations?: ActivationGate;
 }
 
 /**
@@ -60,6 +63,7 @@ export class CronJobController {
       clock: options.clock,
       concurrency: options.workers ?? DEFAULT_CRONJOB_WORKERS,
       observer: options.metrics?.workQueue('cronjob'),
+      activations: options.activations,
       reconcile: (key) => this.reconcile(key),
       onError: (key, error) =>
         options.logger.error({ cronjob: key, err: error }, 'cronjob sync failed'),

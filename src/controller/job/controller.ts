@@ -1,3 +1,4 @@
+import type { ActivationGate } from '../activation-gate.js';
 import type { Job, Pod } from '../../api/types.js';
 import type { Store, WatchEventType } from '../../store/store.js';
 import type { Clock } from '../../util/clock.js';
@@ -23,6 +24,8 @@ export interface JobControllerOptions {
   metrics?: SchedulerMetrics;
   /** Caches shared with other controllers; the controller starts its own when absent. */
   informers?: SharedInformers;
+  /** Defers this controller's work while CronJob activations run; see ActivationGate. */
+  yieldTo?: ActivationGate;
 }
 
 /**
@@ -49,6 +52,7 @@ export class JobController {
       retryBaseMs: 1000,
       retryMaxMs: 60_000,
       observer: options.metrics?.workQueue('job'),
+      yieldTo: options.yieldTo,
       reconcile: (key) => {
         const slash = key.indexOf('/');
         const now = options.clock.now();
