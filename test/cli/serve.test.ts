@@ -70,7 +70,7 @@ describe('cronmesh serve', () => {
 
   test('stops on a SIGTERM received while it starts', async () => {
     // The API listens before the sandbox probe and the controllers start, so the signal
-    // arrives during the start. It used to be swallowed there, and serve ran on.
+    // usually arrives during the start, and serve must not run on after it.
     const args = ['serve', '--data-dir', join(dir, 'early'), '--listen', '127.0.0.1:0'];
     const cli = spawnCli({ url: 'http://127.0.0.1:1' }, [...args, '--sandbox=bubblewrap']);
     await cli.waitForOutput('cronmesh API listening');

@@ -184,7 +184,8 @@ function parseStoreOption(options: ServeOptions): Pick<ServeSettings, 'store' | 
 
 /**
  * Runs `serve`: opens the store, serves the API, starts the controllers and the embedded worker,
- * applies `-f` manifests, then runs until SIGINT or SIGTERM and stops everything in reverse.
+ * applies `-f` manifests, then runs until `stopSignal` aborts (SIGINT or SIGTERM) and stops
+ * everything in reverse. A signal during the start skips the steps not yet begun.
  */
 export async function runServe(
   options: ServeOptions,
@@ -196,7 +197,15 @@ export async function runServe(
   // Manifests are read and checked before anything starts, so a bad manifest fails fast.
   let manifests: ParsedSources = { resources: [], origins: [] };
   if (options.filename.length > 0) {
-    const sources = await readManifestSources(options.filename, readStdinText);
+    const sources = await Promise.race([
+      readManifestSources(options.filename, readStdinText),
+      stopRequested(stopSignal).then(() => undefined),
+    ]);
+    if (sources === undefined) {
+      // Stopped while reading, perhaps from a terminal: nothing has started yet.
+      process.stdin.destroy();
+      return 0;
+    }
     const parsed = parseSources(out, sources, 'strict');
     if (parsed === undefined) return 1;
     manifests = parsed;
@@ -257,6 +266,13 @@ export async function runServe(
     await store.close();
   };
 
+  const stopAfterSignal = async (): Promise<number> => {
+    const signal = await stopRequested(stopSignal);
+    logger.info({ signal }, 'stopping cronmesh');
+    await stop();
+    return 0;
+  };
+
   try {
     if (authRequired) await ensureAdminTokenFile(store, clock, settings.dataDir, logger);
     await app.listen({ host: settings.host, port: settings.port }).catch((error: unknown) => {
@@ -267,31 +283,33 @@ export async function runServe(
     const url = `http://${host}:${address.port}`;
     logger.info({ url, ...settings.storeLogFields }, 'cronmesh API listening');
     if (!authRequired) warnIfNotLoopback(logger, address.address, address.port);
-
-    const sandbox =
-      settings.workerConcurrency > 0 ? await openSandbox(settings.sandbox, logger) : undefined;
-    const started = await startScheduler({
-      sandbox,
-      store,
-      clock,
-      logger,
-      metrics,
-      workerConcurrency: settings.workerConcurrency,
-      workerCapacity: settings.workerCapacity,
-      dstPolicy: settings.dstPolicy,
-      leaderElection: settings.leaderElection,
-      serviceAccounts: { apiServerUrl: localApiUrl(address) },
-      onControllersStart: () => reencryptSecrets(encryptingStore, logger),
-    });
-    if (started.worker !== undefined) metrics.trackWorker(started.worker);
-    // After startScheduler, whose recovery has killed the process groups of attempts that a
-    // killed serve left running, so no container still uses these volumes.
-    if (settings.workerConcurrency > 0) {
-      await removeLeftoverVolumes({ parent: volumesParentDirectory(), logger });
+    // A signal during the start skips the steps that have not begun.
+    if (!stopSignal.aborted) {
+      const sandbox =
+        settings.workerConcurrency > 0 ? await openSandbox(settings.sandbox, logger) : undefined;
+      const started = await startScheduler({
+        sandbox,
+        store,
+        clock,
+        logger,
+        metrics,
+        workerConcurrency: settings.workerConcurrency,
+        workerCapacity: settings.workerCapacity,
+        dstPolicy: settings.dstPolicy,
+        leaderElection: settings.leaderElection,
+        serviceAccounts: { apiServerUrl: localApiUrl(address) },
+        onControllersStart: () => reencryptSecrets(encryptingStore, logger),
+      });
+      if (started.worker !== undefined) metrics.trackWorker(started.worker);
+      // After startScheduler: without leader election its recovery has killed the process groups
+      // of the attempts that a killed serve left running.
+      if (settings.workerConcurrency > 0) {
+        await removeLeftoverVolumes({ parent: volumesParentDirectory(), logger });
+      }
+      scheduler = started;
     }
-    scheduler = started;
 
-    if (manifests.resources.length > 0) {
+    if (manifests.resources.length > 0 && !stopSignal.aborted) {
       const exitCode = await applyStartupManifests(url, startupToken.bearer, manifests, out);
       if (exitCode !== 0) {
         await stop();
@@ -303,10 +321,7 @@ export async function runServe(
     throw error;
   }
 
-  const signal = await stopRequested(stopSignal);
-  logger.info({ signal }, 'stopping cronmesh');
-  await stop();
-  return 0;
+  return stopAfterSignal();
 }
 
 async function applyStartupManifests(

@@ -269,6 +269,12 @@ export async function runWorker(
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     logger.info({ url: `http://${host}:${address.port}` }, 'worker probes listening');
 
+    // A signal during the start leaves the worker unregistered: it claims nothing.
+    if (stopSignal.aborted) {
+      await stop();
+      logger.info({ worker: id }, 'worker stopped');
+      return 0;
+    }
     await removeLeftoverVolumes({ parent: volumesParentDirectory(), logger });
     worker.start();
     started = true;
