@@ -1,9 +1,12 @@
 /**
  * Longest time, in ms, that background work waits behind one burst of activations. A burst
  * that lasts longer then shares the event loop with it, so attempts start at most this much
- * later than they would without the gate.
+ * later than they would without the gate. An activation reconciled after its CronJob's
+ * startingDeadlineSeconds is skipped, with no Job at all, so a late start is the lesser harm: with
+ * this bound, 10,000 activations in one process created their Jobs in 4.6 s, against 10.7 to
+ * 15.6 s with a bound of 1 s (SQLite, 2-CPU machine, no worker).
  */
-export const DEFAULT_MAX_DEFER_MS = 1000;
+export const DEFAULT_MAX_DEFER_MS = 5000;
 
 /**
  * Tracks CronJob activations in progress, so that background work steps aside while they run.
