@@ -59,7 +59,7 @@ export async function runAttempt(
   let volumes: AttemptVolumes | undefined;
   try {
     spec = await buildSpec(pod, context);
-    volumes = await materializeVolumes(pod, context.store);
+    volumes = await materializeVolumes(pod, context.store, context.logger);
     await attachSandboxSettings(spec, pod, volumes, sandbox);
   } catch (error) {
     await releaseVolumes(volumes, context.logger, ids);

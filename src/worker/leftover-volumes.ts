@@ -4,15 +4,19 @@
  * Several workers may share the host and the directory, so only directories whose owner
  * process is dead are removed (see volume-owner.ts).
  */
-import { readFile, lstat, readdir, realpath, rename, rm } from 'node:fs/promises';
+import { readFile, lstat, readdir, realpath, rename } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { Logger } from '../util/logger.js';
+import { removeTree } from './remove-tree.js';
 import {
   currentProcessIdentity,
   parseOwnedEntryName,
+  readBootTimeMs,
   readOwnerState,
   removalName,
   type OwnedEntryName,
+  type OwnerObserver,
+  type OwnerState,
   type ProcessIdentity,
 } from './volume-owner.js';
 import { unmount } from './volumes.js';
@@ -24,22 +28,27 @@ export interface LeftoverVolumesOptions {
 }
 
 /**
- * Removes every attempt directory in `parent` whose owner process is dead: it unmounts the
- * tmpfs mounts below it, deepest first, and then deletes it. It keeps the directories of live
- * processes, of processes in another PID namespace, and every entry whose name records no
- * owner. It follows no symbolic link. Never rejects: it logs `leftover attempt volumes removed`
- * at info for each removed directory and `leftover attempt volumes not removed` at warn, with
- * the error, for each one it could not remove.
+ * Removes every attempt directory in `parent` whose owner process is dead. It unmounts the
+ * tmpfs mounts below the directory, deepest first, and then deletes it with removeTree. That
+ * removes symbolic links without following them and stops at mounts of other file systems.
+ *
+ * It keeps the directories of live processes, of processes in another PID namespace, and of
+ * other boot ids changed during this boot, and every entry whose name records no owner. When
+ * this process's own identity cannot be read, it keeps every entry. Never rejects: it logs
+ * `leftover attempt volumes removed` at info for each removed directory and
+ * `leftover attempt volumes not removed` at warn, with the error, for each one it could not
+ * remove.
  *
  * Service account token directories record their owner the same way and are removed alike.
  */
 export async function removeLeftoverVolumes(options: LeftoverVolumesOptions): Promise<void> {
   const { parent, logger } = options;
   let entries: Awaited<ReturnType<typeof readOwnedEntries>>;
-  let self: ProcessIdentity;
+  let observer: OwnerObserver | undefined;
   try {
     entries = await readOwnedEntries(parent);
-    self = await currentProcessIdentity();
+    const identity = await currentProcessIdentity(logger);
+    if (identity !== undefined) observer = { identity, bootTimeMs: await readBootTimeMs() };
   } catch (error) {
     logger.warn({ path: parent, err: error }, 'leftover attempt volumes not removed');
     return;
@@ -47,25 +56,50 @@ export async function removeLeftoverVolumes(options: LeftoverVolumesOptions): Pr
 
   for (const { name, owned, isDirectory } of entries) {
     const path = join(parent, name);
-    const fields = { pod: owned.podUid, ownerPid: owned.owner.pid, path };
+    const fields = {
+      pod: owned.podUid,
+      ownerPid: owned.creator.pid,
+      ...(owned.remover === undefined ? {} : { removerPid: owned.remover.pid }),
+      path,
+    };
     try {
       if (!isDirectory) {
         throw new Error(
           `${path} is not a directory, so it was left in place for an operator to remove`,
         );
       }
-      const state = await readOwnerState(owned.owner, self);
+      const state = await readEntryOwnerState(path, owned, observer);
+      if (state === undefined) continue;
       if (state === 'unknown') {
-        logger.debug(fields, 'attempt volumes of another PID namespace kept');
+        logger.debug(fields, 'attempt volumes kept because their owner cannot be checked');
         continue;
       }
-      if (state !== 'dead') continue;
-      const removed = await claimAndRemove(parent, name, owned, self);
+      if (state !== 'dead' || observer === undefined) continue;
+      const removed = await claimAndRemove(parent, name, owned, observer.identity);
       if (removed) logger.info(fields, 'leftover attempt volumes removed');
     } catch (error) {
       logger.warn({ ...fields, err: error }, 'leftover attempt volumes not removed');
     }
   }
+}
+
+/**
+ * Returns the liveness of the current owner of the entry at `path`: the remover of a
+ * `removing-` entry, else the creator. Returns 'unknown' without an observer, and undefined
+ * when the entry no longer exists because another worker claimed it.
+ */
+async function readEntryOwnerState(
+  path: string,
+  owned: OwnedEntryName,
+  observer: OwnerObserver | undefined,
+): Promise<OwnerState | undefined> {
+  if (observer === undefined) return 'unknown';
+  const stats = await lstat(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (stats === undefined) return undefined;
+  return readOwnerState(owned.remover ?? owned.creator, stats.mtimeMs, observer);
 }
 
 /**
@@ -137,7 +171,7 @@ async function claimAndRemove(
       `${remaining.join(', ')} is still mounted, so ${claimed} was left in place for an operator to unmount and remove`,
     );
   }
-  await rm(claimed, { recursive: true });
+  await removeTree(claimed);
   return true;
 }
 

@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Pod } from '../api/types.js';
 import { ensureVolumesParentDirectory } from '../runtime/sandbox/filesystem.js';
@@ -6,6 +6,7 @@ import { issueToken } from '../store/issue-token.js';
 import type { Store } from '../store/store.js';
 import type { Clock, Timer } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
+import { removeTree } from './remove-tree.js';
 import { attemptDirectoryPrefix, currentProcessIdentity } from './volume-owner.js';
 
 /** Mount path of a pod's service account files `token` and `namespace` in Kubernetes. */
@@ -96,9 +97,20 @@ export async function mountServiceAccountToken(
   // The check that the parent is cronmesh's own directory, not a job's symlink, comes first.
   const parent = ensureVolumesParentDirectory();
   // The name records this process, so the next worker to start removes it after a crash.
-  const owner = await currentProcessIdentity();
+  // Without an identity the name records no owner and the directory stays after a crash.
+  const owner = await currentProcessIdentity(logger);
   const prefix = attemptDirectoryPrefix(boundPod.uid, owner, 'serviceaccount');
   const hostDirectory = await mkdtemp(join(parent, prefix));
+
+  // removeTree follows no symbolic link that a job process swaps in while it runs.
+  const removeTokenDirectoryQuietly = async (): Promise<void> => {
+    try {
+      await removeTree(hostDirectory);
+    } catch (error) {
+      logger.warn({ ...ids, err: error }, 'removing the service account token directory failed');
+    }
+  };
+
   // Readable by every user, as Kubernetes projects the token with mode 0644, so a container
   // with another runAsUser reads its own token. The parent stays private to cronmesh's user,
   // so no other host user or other attempt's sandbox can reach it.
@@ -111,7 +123,7 @@ export async function mountServiceAccountToken(
     await writeFile(hostPath, current.bearer, { mode: 0o644 });
   } catch (error) {
     if (current !== undefined) await deleteTokenQuietly(current.id);
-    await rm(hostDirectory, { recursive: true, force: true });
+    await removeTokenDirectoryQuietly();
     throw error;
   }
   let active = current;
@@ -163,11 +175,7 @@ export async function mountServiceAccountToken(
       released = true;
       timer?.cancel();
       await deleteTokenQuietly(active.id);
-      try {
-        await rm(hostDirectory, { recursive: true, force: true });
-      } catch (error) {
-        logger.warn({ ...ids, err: error }, 'removing the service account token directory failed');
-      }
+      await removeTokenDirectoryQuietly();
     },
   };
 }

@@ -7,14 +7,16 @@
  */
 import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
-import { chmod, chown, lstat, mkdir, mkdtemp, open, readdir, rm } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, mkdtemp, open, readdir } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import { parseQuantity } from '../api/quantity.js';
 import type { ConfigMap, Pod, Secret } from '../api/types.js';
 import { ensureVolumesParentDirectory } from '../runtime/sandbox/filesystem.js';
 import type { Store } from '../store/store.js';
+import type { Logger } from '../util/logger.js';
 import { ContainerConfigError } from './environment.js';
+import { removeTree } from './remove-tree.js';
 import { attemptDirectoryPrefix, currentProcessIdentity } from './volume-owner.js';
 
 const run = promisify(execFile);
@@ -55,17 +57,23 @@ export interface AttemptVolumes {
 /**
  * Creates every volume of `pod` under a new private directory. Throws ContainerConfigError,
  * naming the volume's field path, when a non-optional ConfigMap, Secret or key is missing or a
- * volume cannot be set up. Whatever was created by then is removed first.
+ * volume cannot be set up. Whatever was created by then is removed first. `logger` receives the
+ * warning when the directory's name cannot record this process as its owner.
  */
-export async function materializeVolumes(pod: Pod, store: Store): Promise<AttemptVolumes> {
+export async function materializeVolumes(
+  pod: Pod,
+  store: Store,
+  logger?: Logger,
+): Promise<AttemptVolumes> {
   const volumes = (pod.spec.volumes ?? []) as VolumeSpec[];
   if (volumes.length === 0) return { directories: new Map(), release: () => Promise.resolve([]) };
   let prefix: string;
   try {
     const parent = ensureVolumesParentDirectory();
     // The name records this process, so that after a crash the next worker to start can tell
-    // that the directory's owner is dead and remove it.
-    const owner = await currentProcessIdentity();
+    // that the directory's owner is dead and remove it. Without an identity the name records
+    // no owner and the directory stays after a crash.
+    const owner = await currentProcessIdentity(logger);
     prefix = join(parent, attemptDirectoryPrefix(pod.metadata.uid ?? '', owner));
   } catch (error) {
     throw new ContainerConfigError(`cannot set up volumes: ${(error as Error).message}`);
@@ -79,8 +87,10 @@ export async function materializeVolumes(pod: Pod, store: Store): Promise<Attemp
       const problem = await unmount(directory);
       if (problem !== undefined) problems.push(problem);
     }
-    await rm(base, { recursive: true, force: true }).catch((error: unknown) => {
-      problems.push(`removing ${base} failed: ${String(error)}`);
+    // removeTree follows no symbolic link that a job process, which may outlive the attempt,
+    // swaps in while it runs.
+    await removeTree(base).catch((error: unknown) => {
+      problems.push((error as Error).message);
     });
     return problems;
   };

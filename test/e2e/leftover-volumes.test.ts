@@ -98,6 +98,7 @@ describe('leftover volumes of a killed serve', () => {
       return recorded && mountPointsBelow(parent).length === 1 ? running : undefined;
     });
     const [leftover] = readdirSync(parent);
+    const killedPid = serve.child.pid;
 
     serve.child.kill('SIGKILL');
     await serve.exited;
@@ -122,6 +123,8 @@ describe('leftover volumes of a killed serve', () => {
     assert.deepEqual(readdirSync(parent), []);
     assert.equal(removal['pod'], pod.metadata.uid);
     assert.equal(removal['path'], join(parent, leftover ?? ''));
+    assert.equal(removal['ownerPid'], killedPid);
+    assert.equal('removerPid' in removal, false);
     assert.equal(removal['level'], 30);
   });
 });

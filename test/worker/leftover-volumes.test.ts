@@ -6,7 +6,9 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  rmdirSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -18,9 +20,12 @@ import type { Pod } from '../../src/api/types.js';
 import { removeLeftoverVolumes } from '../../src/worker/leftover-volumes.js';
 import {
   attemptDirectoryPrefix,
-  currentProcessIdentity,
+  CurrentIdentityCache,
   formatOwnerToken,
+  OtherPidNamespaceError,
   parseOwnedEntryName,
+  readBootTimeMs,
+  readProcessIdentity,
   readStartTime,
   removalName,
   type ProcessIdentity,
@@ -39,6 +44,13 @@ function mountPointsBelow(root: string): string[] {
     .split('\n')
     .map((line) => line.split(' ')[4] ?? '')
     .filter((mountPoint) => mountPoint.startsWith(`${root}/`));
+}
+
+/** Start of the current boot in seconds since the epoch, from the btime line of /proc/stat. */
+function bootTimeSeconds(): number {
+  const line = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'));
+  if (line?.[1] === undefined) throw new Error('/proc/stat has no btime line');
+  return Number(line[1]);
 }
 
 /** Starts `sleep` and returns it with its identity, read while it runs. */
@@ -69,13 +81,17 @@ describe('leftover volume removal', () => {
   let self: ProcessIdentity;
   let live: { child: ChildProcess; identity: ProcessIdentity };
   let dead: ProcessIdentity;
+  let deadRemover: ProcessIdentity;
 
   before(async () => {
-    self = await currentProcessIdentity();
+    self = await readProcessIdentity();
     live = await startSleeper(self);
     const exited = await startSleeper(self);
     await stopSleeper(exited.child);
     dead = exited.identity;
+    const exitedRemover = await startSleeper(self);
+    await stopSleeper(exitedRemover.child);
+    deadRemover = exitedRemover.identity;
   });
 
   after(async () => {
@@ -191,6 +207,8 @@ describe('leftover volume removal', () => {
 
   it('counts an earlier boot as dead', async () => {
     const directory = plantAttempt({ ...self, bootId: '0'.repeat(32) });
+    const beforeBoot = bootTimeSeconds() - 1;
+    utimesSync(directory, beforeBoot, beforeBoot);
     const logger = new RecordingLogger();
 
     await removeLeftoverVolumes({ parent, logger });
@@ -198,6 +216,32 @@ describe('leftover volume removal', () => {
     assert.equal(existsSync(directory), false);
     assert.deepEqual(logger.messages('info'), ['leftover attempt volumes removed']);
   });
+
+  // The boot time counts whole seconds, so an entry changed in the boot's own second is kept.
+  const freshEntries = [
+    { name: 'keeps a fresh entry of another boot id', modified: () => Date.now() / 1000 },
+    { name: 'keeps another boot id at boot time', modified: () => bootTimeSeconds() },
+  ];
+
+  for (const { name, modified } of freshEntries) {
+    it(name, async () => {
+      const owner = { ...dead, bootId: '0'.repeat(32) };
+      const directory = plantAttempt(owner);
+      utimesSync(directory, modified(), modified());
+      const logger = new RecordingLogger();
+
+      await removeLeftoverVolumes({ parent, logger });
+
+      assert.equal(existsSync(directory), true);
+      assert.deepEqual(logger.entries, [
+        {
+          level: 'debug',
+          fields: { pod: podUid, ownerPid: dead.pid, path: directory },
+          message: 'attempt volumes kept because their owner cannot be checked',
+        },
+      ]);
+    });
+  }
 
   it('keeps another PID namespace', async () => {
     const directory = plantAttempt({ ...dead, pidNamespace: '1' });
@@ -210,13 +254,14 @@ describe('leftover volume removal', () => {
       {
         level: 'debug',
         fields: { pod: podUid, ownerPid: dead.pid, path: directory },
-        message: 'attempt volumes of another PID namespace kept',
+        message: 'attempt volumes kept because their owner cannot be checked',
       },
     ]);
   });
 
   it('keeps entries without an owner', async () => {
     mkdirSync(join(parent, 'serviceaccount-Ab12Cd'));
+    mkdirSync(join(parent, `serviceaccount-${podUid}-Ab12Cd`));
     mkdirSync(join(parent, `attempt-${podUid}-Ab12Cd`));
     const logger = new RecordingLogger();
 
@@ -224,6 +269,7 @@ describe('leftover volume removal', () => {
 
     assert.deepEqual(readdirSync(parent).sort(), [
       `attempt-${podUid}-Ab12Cd`,
+      `serviceaccount-${podUid}-Ab12Cd`,
       'serviceaccount-Ab12Cd',
     ]);
     assert.deepEqual(logger.entries, []);
@@ -248,6 +294,21 @@ describe('leftover volume removal', () => {
     );
   });
 
+  it('removes a volume replaced by a link', async () => {
+    const directory = plantAttempt(dead);
+    // A job process that outlived its worker swapped the volume directory for a link.
+    rmdirSync(join(directory, '0'));
+    symlinkSync(outside, join(directory, '0'));
+    const logger = new RecordingLogger();
+
+    await removeLeftoverVolumes({ parent, logger });
+
+    assert.deepEqual(readdirSync(outside), ['keep']);
+    assert.deepEqual(readdirSync(parent), []);
+    assert.deepEqual(logger.messages('info'), ['leftover attempt volumes removed']);
+    assert.deepEqual(logger.messages('warn'), []);
+  });
+
   it('removes a link inside without following it', async () => {
     const directory = plantAttempt(dead);
     symlinkSync(outside, join(directory, '0', 'escape'));
@@ -262,7 +323,7 @@ describe('leftover volume removal', () => {
 
   it('finishes a dead remover', async () => {
     const attempt = plantAttempt(dead);
-    const halfRemoved = join(parent, removalName(basename(attempt), dead));
+    const halfRemoved = join(parent, removalName(basename(attempt), deadRemover));
     await run('mv', [attempt, halfRemoved]);
     await mountSecret(halfRemoved);
     const logger = new RecordingLogger();
@@ -274,10 +335,22 @@ describe('leftover volume removal', () => {
     assert.deepEqual(logger.entries, [
       {
         level: 'info',
-        fields: { pod: podUid, ownerPid: dead.pid, path: halfRemoved },
+        fields: { pod: podUid, ownerPid: dead.pid, removerPid: deadRemover.pid, path: halfRemoved },
         message: 'leftover attempt volumes removed',
       },
     ]);
+  });
+
+  it('keeps a live remover', async () => {
+    const attempt = plantAttempt(dead);
+    const halfRemoved = join(parent, removalName(basename(attempt), live.identity));
+    await run('mv', [attempt, halfRemoved]);
+    const logger = new RecordingLogger();
+
+    await removeLeftoverVolumes({ parent, logger });
+
+    assert.deepEqual(readdirSync(parent), [basename(halfRemoved)]);
+    assert.deepEqual(logger.entries, []);
   });
 
   it('removes each leftover once', async () => {
@@ -325,24 +398,26 @@ describe('leftover volume removal', () => {
 
 describe('volume owner names', () => {
   it('round-trip an attempt directory', async () => {
-    const self = await currentProcessIdentity();
+    const self = await readProcessIdentity();
     const name = `${attemptDirectoryPrefix('../u.I-d/1', self)}Ab12Cd`;
 
     assert.equal(name, `attempt-u-d1-${formatOwnerToken(self)}-Ab12Cd`);
     assert.deepEqual(parseOwnedEntryName(name), {
-      owner: self,
+      creator: self,
+      remover: undefined,
       podUid: 'u-d1',
       attemptName: name,
     });
   });
 
   it('name the remover of a removal', async () => {
-    const self = await currentProcessIdentity();
+    const self = await readProcessIdentity();
     const creator = { ...self, pid: self.pid + 1 };
     const attemptName = `${attemptDirectoryPrefix(podUid, creator)}Ab12Cd`;
 
     assert.deepEqual(parseOwnedEntryName(removalName(attemptName, self)), {
-      owner: self,
+      creator,
+      remover: self,
       podUid,
       attemptName,
     });
@@ -350,12 +425,21 @@ describe('volume owner names', () => {
 
   it('reject names without an owner', () => {
     assert.equal(parseOwnedEntryName(`attempt-${podUid}-Ab12Cd`), undefined);
+    assert.equal(parseOwnedEntryName(`serviceaccount-${podUid}-Ab12Cd`), undefined);
     assert.equal(parseOwnedEntryName('serviceaccount-Ab12Cd'), undefined);
     assert.equal(parseOwnedEntryName('removing-1.2.3-attempt-x-Ab12Cd'), undefined);
   });
 
+  it('record no owner without an identity', () => {
+    assert.equal(attemptDirectoryPrefix(podUid, undefined), `attempt-${podUid}-`);
+    assert.equal(
+      attemptDirectoryPrefix(podUid, undefined, 'serviceaccount'),
+      `serviceaccount-${podUid}-`,
+    );
+  });
+
   it('hold the current process start time', async () => {
-    const self = await currentProcessIdentity();
+    const self = await readProcessIdentity();
     const stat = readFileSync('/proc/self/stat', 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 
@@ -369,6 +453,143 @@ describe('volume owner names', () => {
     const pidMax = Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8'));
 
     assert.equal(await readStartTime(pidMax), undefined);
+  });
+});
+
+describe('process identity', () => {
+  let procRoot: string;
+
+  beforeEach(() => {
+    procRoot = mkdtempSync(join(tmpdir(), 'hA-fake-proc-'));
+  });
+
+  afterEach(async () => {
+    await rm(procRoot, { recursive: true, force: true });
+  });
+
+  it('rejects a procfs of another PID namespace', async () => {
+    // In a procfs of an ancestor PID namespace, `self` is this process's PID there.
+    symlinkSync(String(process.pid + 1), join(procRoot, 'self'));
+
+    await assert.rejects(readProcessIdentity(procRoot), (error: unknown) => {
+      assert.ok(error instanceof OtherPidNamespaceError);
+      assert.equal(
+        error.message,
+        `${procRoot}/self is "${process.pid + 1}", not this process's PID ${process.pid}, ` +
+          `so ${procRoot} belongs to another PID namespace`,
+      );
+      return true;
+    });
+  });
+
+  it('rejects a procfs without self', async () => {
+    await assert.rejects(readProcessIdentity(procRoot), (error: unknown) => {
+      assert.ok(error instanceof OtherPidNamespaceError);
+      assert.equal(
+        error.message,
+        `${procRoot}/self does not exist, so ${procRoot} is not the procfs of this process's PID namespace`,
+      );
+      return true;
+    });
+  });
+
+  it('reads the boot time', async () => {
+    writeFileSync(join(procRoot, 'stat'), 'cpu  1 2 3\nbtime 1700000000\nprocesses 42\n');
+
+    assert.equal(await readBootTimeMs(procRoot), 1_700_000_000_000);
+  });
+
+  it('rejects a stat without btime', async () => {
+    writeFileSync(join(procRoot, 'stat'), 'cpu  1 2 3\n');
+
+    await assert.rejects(readBootTimeMs(procRoot), {
+      message: `${procRoot}/stat has no btime line`,
+    });
+  });
+});
+
+describe('current identity cache', () => {
+  let identity: ProcessIdentity;
+
+  before(async () => {
+    identity = await readProcessIdentity();
+  });
+
+  /** Returns a reader that throws the given errors in turn, then returns `identity`. */
+  function readerFailing(...errors: Error[]): {
+    read: () => Promise<ProcessIdentity>;
+    calls: () => number;
+  } {
+    let calls = 0;
+    const read = (): Promise<ProcessIdentity> => {
+      const error = errors[calls];
+      calls += 1;
+      return error === undefined ? Promise.resolve(identity) : Promise.reject(error);
+    };
+    return { read, calls: () => calls };
+  }
+
+  it('retries after a failed read', async () => {
+    const failure = new Error('EACCES: permission denied, readlink /proc/self');
+    const reader = readerFailing(failure);
+    const cache = new CurrentIdentityCache(reader.read);
+    const logger = new RecordingLogger();
+
+    assert.equal(await cache.get(logger), undefined);
+    assert.deepEqual(await cache.get(logger), identity);
+    assert.deepEqual(await cache.get(logger), identity);
+
+    assert.equal(reader.calls(), 2);
+    assert.deepEqual(logger.entries, [
+      { level: 'warn', fields: { err: failure }, message: 'attempt directories record no owner' },
+    ]);
+  });
+
+  it('warns once, then at debug', async () => {
+    const first = new Error('first failure');
+    const second = new Error('second failure');
+    const reader = readerFailing(first, second);
+    const cache = new CurrentIdentityCache(reader.read);
+    const logger = new RecordingLogger();
+
+    assert.equal(await cache.get(logger), undefined);
+    assert.equal(await cache.get(logger), undefined);
+    assert.deepEqual(await cache.get(logger), identity);
+
+    assert.equal(reader.calls(), 3);
+    assert.deepEqual(logger.entries, [
+      { level: 'warn', fields: { err: first }, message: 'attempt directories record no owner' },
+      { level: 'debug', fields: { err: second }, message: 'attempt directories record no owner' },
+    ]);
+  });
+
+  it('leaves the warning to a caller with a logger', async () => {
+    const first = new Error('first failure');
+    const second = new Error('second failure');
+    const cache = new CurrentIdentityCache(readerFailing(first, second).read);
+    const logger = new RecordingLogger();
+
+    assert.equal(await cache.get(undefined), undefined);
+    assert.equal(await cache.get(logger), undefined);
+
+    assert.deepEqual(logger.entries, [
+      { level: 'warn', fields: { err: second }, message: 'attempt directories record no owner' },
+    ]);
+  });
+
+  it('keeps another PID namespace for good', async () => {
+    const mismatch = new OtherPidNamespaceError('/proc/self is "7", not this process');
+    const reader = readerFailing(mismatch);
+    const cache = new CurrentIdentityCache(reader.read);
+    const logger = new RecordingLogger();
+
+    assert.equal(await cache.get(logger), undefined);
+    assert.equal(await cache.get(logger), undefined);
+
+    assert.equal(reader.calls(), 1);
+    assert.deepEqual(logger.entries, [
+      { level: 'warn', fields: { err: mismatch }, message: 'attempt directories record no owner' },
+    ]);
   });
 });
 
@@ -406,7 +627,7 @@ describe('materialized volumes', () => {
       const [entry] = readdirSync(join(root, 'cronmesh-volumes'));
       const problems = await volumes.release();
 
-      assert.deepEqual(parseOwnedEntryName(entry ?? '')?.owner, await currentProcessIdentity());
+      assert.deepEqual(parseOwnedEntryName(entry ?? '')?.creator, await readProcessIdentity());
       assert.equal(parseOwnedEntryName(entry ?? '')?.podUid, podUid);
       assert.deepEqual(problems, []);
     } finally {

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { readFile, rm, stat } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
+import { promisify } from 'node:util';
 import type { Pod } from '../../src/api/types.js';
 import { volumesParentDirectory } from '../../src/runtime/sandbox/filesystem.js';
 import type { Store } from '../../src/store/store.js';
@@ -18,6 +21,9 @@ import {
 import type { TempStore } from '../support/temp-store.js';
 import { openTempStore } from '../support/temp-store.js';
 import { waitFor } from '../support/wait.js';
+import { RecordingLogger } from './fakes.js';
+
+const run = promisify(execFile);
 
 const start = Date.parse('2024-01-01T00:00:00Z');
 const HOUR = 3_600_000;
@@ -126,6 +132,54 @@ describe('service account token of an attempt', () => {
 
     assert.deepEqual(await temp.store.listTokens(), []);
     assert.equal(existsSync(mounted.hostDirectory), false);
+  });
+
+  test('release follows no planted link', async () => {
+    const outside = await mkdtemp(join(tmpdir(), 'hA-service-account-outside-'));
+    try {
+      await writeFile(join(outside, 'keep'), 'host file\n');
+      const mounted = await mountServiceAccountToken(
+        pod({ serviceAccountName: 'exporter' }),
+        context,
+      );
+      assert.ok(mounted !== undefined);
+      await symlink(outside, join(mounted.hostDirectory, 'escape'));
+
+      await mounted.release();
+
+      assert.equal(existsSync(mounted.hostDirectory), false);
+      assert.deepEqual(readdirSync(outside), ['keep']);
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
+  });
+
+  test('release keeps a mount of another file system', async () => {
+    const logger = new RecordingLogger();
+    const mounted = await mountServiceAccountToken(pod({ serviceAccountName: 'exporter' }), {
+      ...context,
+      logger,
+    });
+    assert.ok(mounted !== undefined);
+    const mountPoint = join(mounted.hostDirectory, 'mounted');
+    try {
+      await mkdir(mountPoint);
+      await run('mount', ['-t', 'tmpfs', '-o', 'mode=0700', 'tmpfs', mountPoint]);
+      await writeFile(join(mountPoint, 'keep'), 'host file\n');
+
+      await mounted.release();
+
+      const [entry] = logger.withMessage('removing the service account token directory failed');
+      assert.equal(entry?.level, 'warn');
+      assert.equal(
+        (entry?.fields.err as Error).message,
+        `removing ${mounted.hostDirectory} failed: rm: skipping '${mountPoint}', since it's on a different device`,
+      );
+      assert.equal(await readFile(join(mountPoint, 'keep'), 'utf8'), 'host file\n');
+    } finally {
+      await run('umount', ['--lazy', mountPoint]).catch(() => undefined);
+      await rm(mounted.hostDirectory, { recursive: true, force: true });
+    }
   });
 
   test('token is renewed at 80% of its lifetime', async () => {

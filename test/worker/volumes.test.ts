@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
@@ -10,13 +11,20 @@ import {
   rmSync,
   statSync,
   symlinkSync,
+  writeFileSync,
 } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import type { Pod } from '../../src/api/types.js';
 import { ensureVolumesParentDirectory } from '../../src/runtime/sandbox/filesystem.js';
 import { ContainerConfigError } from '../../src/worker/environment.js';
-import { writeVolumeFile } from '../../src/worker/volumes.js';
+import { materializeVolumes, writeVolumeFile } from '../../src/worker/volumes.js';
+import { openTempStore, type TempStore } from '../support/temp-store.js';
+
+const run = promisify(execFile);
 
 describe('volume file writes', () => {
   let root: string;
@@ -173,5 +181,83 @@ describe('volumes parent directory', () => {
     assert.throws(() => ensureVolumesParentDirectory(), {
       message: `${join(root, 'cronmesh-volumes')} is not a directory owned by cronmesh's user (uid 0); stop every job, remove it, and start the worker again`,
     });
+  });
+});
+
+describe('volume release', () => {
+  let root: string;
+  let outside: string;
+  let savedTmpdir: string | undefined;
+  let temp: TempStore;
+
+  const pod: Pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p', namespace: 'default', uid: '6f1d2c3b-0a4e-4b5f-9c8d-7e6f5a4b3c2d' },
+    spec: {
+      restartPolicy: 'Never',
+      containers: [{ name: 'main', command: ['/bin/true'] }],
+      volumes: [{ name: 'scratch', emptyDir: {} }],
+    },
+  };
+
+  /** Mount points below `root` in this process's mount namespace. */
+  function mountPointsBelow(): string[] {
+    return readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .map((line) => line.split(' ')[4] ?? '')
+      .filter((mountPoint) => mountPoint.startsWith(`${root}/`));
+  }
+
+  beforeEach(async () => {
+    root = mkdtempSync(join(tmpdir(), 'hA-volume-release-'));
+    outside = join(root, 'outside');
+    mkdirSync(outside);
+    savedTmpdir = process.env.TMPDIR;
+    // os.tmpdir() reads TMPDIR on every call, so the parent moves into this test's directory.
+    process.env.TMPDIR = root;
+    temp = await openTempStore();
+  });
+
+  afterEach(async () => {
+    if (savedTmpdir === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = savedTmpdir;
+    await temp.cleanup();
+    for (const mountPoint of mountPointsBelow().reverse()) {
+      await run('umount', ['--lazy', mountPoint]);
+    }
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('removes links without following them', async () => {
+    writeFileSync(join(outside, 'keep'), 'host file\n');
+    const volumes = await materializeVolumes(pod, temp.store);
+    const directory = volumes.directories.get('scratch') ?? '';
+    symlinkSync(outside, join(directory, 'escape'));
+
+    const problems = await volumes.release();
+
+    assert.deepEqual(problems, []);
+    assert.equal(existsSync(dirname(directory)), false);
+    assert.deepEqual(readdirSync(outside), ['keep']);
+  });
+
+  it('keeps a mount of another file system', async () => {
+    // A job that runs as root without the sandbox can bind a host directory of another file
+    // system, here a tmpfs, into its volume and outlive the attempt.
+    await run('mount', ['-t', 'tmpfs', '-o', 'mode=0700', 'tmpfs', outside]);
+    writeFileSync(join(outside, 'keep'), 'host file\n');
+    const volumes = await materializeVolumes(pod, temp.store);
+    const directory = volumes.directories.get('scratch') ?? '';
+    const bound = join(directory, 'host');
+    mkdirSync(bound);
+    await run('mount', ['--bind', outside, bound]);
+
+    const problems = await volumes.release();
+
+    assert.deepEqual(problems, [
+      `removing ${dirname(directory)} failed: rm: skipping '${bound}', since it's on a different device`,
+    ]);
+    assert.equal(readFileSync(join(outside, 'keep'), 'utf8'), 'host file\n');
   });
 });
