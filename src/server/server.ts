@@ -4,6 +4,7 @@ import type { Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
 import type { AuthSettings } from './auth/register.js';
 import { registerAuth } from './auth/register.js';
+import { StreamTokenChecker } from './auth/stream-token-checker.js';
 import { registerBodyParsers } from './body.js';
 import { toStatus } from './error-status.js';
 import type { CronmeshMetrics } from './metrics/registry.js';
@@ -38,9 +39,18 @@ export interface ServerOptions {
   readinessChecks?: ReadinessCheck[];
   /** Bearer token checks; by default a request without a token may do anything. */
   auth?: AuthSettings;
+  /**
+   * How often a watch or followed log reads its token from the store again on a server that
+   * requires tokens, in milliseconds. Default 5000. It bounds how long such a stream outlives a
+   * token that another process deletes. Deletes through this server's token API, expiry, and the
+   * end of a bound pod that the store's watch reports end the stream at once.
+   */
+  tokenRecheckIntervalMs?: number;
 }
 
 export const defaultBodyLimit = 1024 * 1024;
+
+export const defaultTokenRecheckIntervalMs = 5000;
 
 /**
  * Creates the HTTP API on the Kubernetes paths for CronJobs, Jobs, Pods, ConfigMaps, Secrets and
@@ -65,7 +75,17 @@ export function createServer(options: ServerOptions): FastifyInstance {
   } else {
     app = Fastify({ ...base, logger: false });
   }
-  const streams = new OpenStreams();
+  // Servers that do not require tokens keep streaming after a token is revoked, because on
+  // them a request without a token may do anything.
+  const tokenChecker =
+    options.auth?.required === true
+      ? new StreamTokenChecker({
+          store: options.store,
+          clock: options.clock,
+          recheckIntervalMs: options.tokenRecheckIntervalMs ?? defaultTokenRecheckIntervalMs,
+        })
+      : undefined;
+  const streams = new OpenStreams(tokenChecker);
 
   registerBodyParsers(app);
 
@@ -109,7 +129,12 @@ export function createServer(options: ServerOptions): FastifyInstance {
   });
 
   const store = options.store;
-  registerAuth(app, { store, clock: options.clock, settings: options.auth ?? { required: false } });
+  registerAuth(app, {
+    store,
+    clock: options.clock,
+    settings: options.auth ?? { required: false },
+    onTokenDeleted: (id) => tokenChecker?.tokenDeleted(id),
+  });
   registerHealthRoutes(app, [
     { name: 'store', check: () => store.checkReady() },
     ...(options.readinessChecks ?? []),

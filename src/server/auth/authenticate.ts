@@ -1,6 +1,6 @@
 import type { Pod } from '../../api/types.js';
 import type { Store } from '../../store/store.js';
-import type { TokenRecord } from '../../store/tokens.js';
+import type { BoundPod, TokenRecord } from '../../store/tokens.js';
 import { generateToken, parseBearer, secretMatches } from '../../store/tokens.js';
 import type { Clock } from '../../util/clock.js';
 import { toRfc3339 } from '../../util/time.js';
@@ -8,6 +8,7 @@ import { unauthorized } from './errors.js';
 import type { Identity } from './identity.js';
 import { anonymousIdentity, userOf } from './identity.js';
 import { serviceAccountRole } from './service-accounts.js';
+import { isBoundPodRunning } from './token-validity.js';
 
 /** A token that exists only in this process's memory, never in the store. */
 export interface LocalToken {
@@ -98,16 +99,10 @@ export class Authenticator {
    * Rejects a token minted for an attempt once that attempt has finished or its Pod is gone, as
    * Kubernetes does for tokens bound to a Pod.
    */
-  private async checkBoundPod(token: TokenRecord, bound: { name: string; uid: string }) {
+  private async checkBoundPod(token: TokenRecord, bound: BoundPod) {
     const namespace = token.namespace ?? '';
     const pod = await this.options.store.find<Pod>('Pod', namespace, bound.name);
-    const phase = pod?.status?.phase;
-    const running =
-      pod !== undefined &&
-      pod.metadata.uid === bound.uid &&
-      phase !== 'Succeeded' &&
-      phase !== 'Failed';
-    if (!running) {
+    if (!isBoundPodRunning(pod, bound)) {
       throw unauthorized(
         `invalid bearer token: token ${token.id} was issued for pod ${JSON.stringify(bound.name)} ` +
           `in the namespace ${JSON.stringify(namespace)}, which is no longer running`,

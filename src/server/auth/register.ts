@@ -40,6 +40,8 @@ export interface AuthContext {
   store: Store;
   clock: Clock;
   settings: AuthSettings;
+  /** Called with the id of each token the token API deletes. */
+  onTokenDeleted?: (id: string) => void;
 }
 
 /**
@@ -94,7 +96,7 @@ export function registerAuth(app: FastifyInstance, context: AuthContext): void {
     await checkServiceAccountUse(store, clock.now(), request.identity, attributes, request.body);
   });
 
-  registerTokenRoutes(app, { store, clock });
+  registerTokenRoutes(app, { store, clock, onTokenDeleted: context.onTokenDeleted });
 }
 
 function attributesOf(request: FastifyRequest, route: string): RequestAttributes {

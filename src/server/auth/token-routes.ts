@@ -13,6 +13,8 @@ import { parseTokenRequest } from './token-request.js';
 export interface TokenRouteContext {
   store: Store;
   clock: Clock;
+  /** Called with the id of each token the API deletes, after the store has deleted it. */
+  onTokenDeleted?: (id: string) => void;
 }
 
 interface NamespaceParams {
@@ -54,6 +56,7 @@ export function registerTokenRoutes(app: FastifyInstance, context: TokenRouteCon
     app.delete<{ Params: TokenParams }>(`${collection}/:name`, async (request) => {
       const token = await findToken(context.store, request.params);
       await context.store.deleteToken(token.id);
+      context.onTokenDeleted?.(token.id);
       return {
         kind: 'Status',
         apiVersion: 'v1',

@@ -122,7 +122,7 @@ function followLog(context: LogContext, initial: Pod, key: LogKey, reply: Fastif
     unregister();
     raw.end();
   }
-  const unregister = streams.add(close);
+  const unregister = streams.add(close, reply.request);
   raw.on('close', close);
 
   async function readNewOutput(): Promise<void> {

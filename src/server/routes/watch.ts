@@ -95,7 +95,7 @@ export async function serveWatch(
     unregister();
     raw.end();
   }
-  unregister = streams.add(close);
+  unregister = streams.add(close, reply.request);
   raw.on('close', close);
 
   for (const item of items) forward({ type: 'ADDED', object: item });
