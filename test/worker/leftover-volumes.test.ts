@@ -32,7 +32,7 @@ import {
 } from '../../src/worker/volume-owner.js';
 import { materializeVolumes } from '../../src/worker/volumes.js';
 import { openTempStore } from '../support/temp-store.js';
-import { RecordingLogger } from './fakes.js';
+import { RecordingLogger, type LogEntry } from './fakes.js';
 
 const run = promisify(execFile);
 
@@ -127,6 +127,27 @@ describe('leftover volume removal', () => {
     return volume;
   }
 
+  /** Returns the info entry that reports the removal of `path`, an attempt of the dead owner. */
+  function removedEntry(path: string, fields: Record<string, unknown> = {}): LogEntry {
+    return {
+      level: 'info',
+      fields: { pod: podUid, ownerPid: dead.pid, ...fields, path },
+      message: 'leftover attempt volumes removed',
+    };
+  }
+
+  /** Asserts that `directory` of the dead owner remains and a debug entry gives the reason. */
+  function assertKeptUnchecked(directory: string, logger: RecordingLogger): void {
+    assert.equal(existsSync(directory), true);
+    assert.deepEqual(logger.entries, [
+      {
+        level: 'debug',
+        fields: { pod: podUid, ownerPid: dead.pid, path: directory },
+        message: 'attempt volumes kept because their owner cannot be checked',
+      },
+    ]);
+  }
+
   it('removes a dead owner with its tmpfs', async () => {
     const directory = plantAttempt(dead);
     const volume = await mountSecret(directory);
@@ -137,13 +158,7 @@ describe('leftover volume removal', () => {
 
     assert.deepEqual(mountPointsBelow(root), []);
     assert.deepEqual(readdirSync(parent), []);
-    assert.deepEqual(logger.entries, [
-      {
-        level: 'info',
-        fields: { pod: podUid, ownerPid: dead.pid, path: directory },
-        message: 'leftover attempt volumes removed',
-      },
-    ]);
+    assert.deepEqual(logger.entries, [removedEntry(directory)]);
   });
 
   it('removes a dead owner token directory', async () => {
@@ -159,13 +174,7 @@ describe('leftover volume removal', () => {
 
     assert.match(basename(directory), new RegExp(`^serviceaccount-${podUid}-`));
     assert.deepEqual(readdirSync(parent), [basename(kept)]);
-    assert.deepEqual(logger.entries, [
-      {
-        level: 'info',
-        fields: { pod: podUid, ownerPid: dead.pid, path: directory },
-        message: 'leftover attempt volumes removed',
-      },
-    ]);
+    assert.deepEqual(logger.entries, [removedEntry(directory)]);
   });
 
   it('keeps a live owner with its tmpfs', async () => {
@@ -232,14 +241,7 @@ describe('leftover volume removal', () => {
 
       await removeLeftoverVolumes({ parent, logger });
 
-      assert.equal(existsSync(directory), true);
-      assert.deepEqual(logger.entries, [
-        {
-          level: 'debug',
-          fields: { pod: podUid, ownerPid: dead.pid, path: directory },
-          message: 'attempt volumes kept because their owner cannot be checked',
-        },
-      ]);
+      assertKeptUnchecked(directory, logger);
     });
   }
 
@@ -249,14 +251,7 @@ describe('leftover volume removal', () => {
 
     await removeLeftoverVolumes({ parent, logger });
 
-    assert.equal(existsSync(directory), true);
-    assert.deepEqual(logger.entries, [
-      {
-        level: 'debug',
-        fields: { pod: podUid, ownerPid: dead.pid, path: directory },
-        message: 'attempt volumes kept because their owner cannot be checked',
-      },
-    ]);
+    assertKeptUnchecked(directory, logger);
   });
 
   it('keeps entries without an owner', async () => {
@@ -332,13 +327,7 @@ describe('leftover volume removal', () => {
 
     assert.deepEqual(mountPointsBelow(root), []);
     assert.deepEqual(readdirSync(parent), []);
-    assert.deepEqual(logger.entries, [
-      {
-        level: 'info',
-        fields: { pod: podUid, ownerPid: dead.pid, removerPid: deadRemover.pid, path: halfRemoved },
-        message: 'leftover attempt volumes removed',
-      },
-    ]);
+    assert.deepEqual(logger.entries, [removedEntry(halfRemoved, { removerPid: deadRemover.pid })]);
   });
 
   it('keeps a live remover', async () => {
@@ -515,9 +504,12 @@ describe('current identity cache', () => {
     identity = await readProcessIdentity();
   });
 
-  /** Returns a reader that throws the given errors in turn, then returns `identity`. */
-  function readerFailing(...errors: Error[]): {
-    read: () => Promise<ProcessIdentity>;
+  /**
+   * Returns a cache over a reader that throws the given errors in turn, then returns `identity`,
+   * and a count of the reader's calls.
+   */
+  function cacheFailing(...errors: Error[]): {
+    cache: CurrentIdentityCache;
     calls: () => number;
   } {
     let calls = 0;
@@ -526,70 +518,68 @@ describe('current identity cache', () => {
       calls += 1;
       return error === undefined ? Promise.resolve(identity) : Promise.reject(error);
     };
-    return { read, calls: () => calls };
+    return { cache: new CurrentIdentityCache(read), calls: () => calls };
   }
 
-  it('retries after a failed read', async () => {
-    const failure = new Error('EACCES: permission denied, readlink /proc/self');
-    const reader = readerFailing(failure);
-    const cache = new CurrentIdentityCache(reader.read);
-    const logger = new RecordingLogger();
+  /** Returns the entry that reports the failed read `err` at `level`. */
+  function noOwnerEntry(level: LogEntry['level'], err: Error): LogEntry {
+    return { level, fields: { err }, message: 'attempt directories record no owner' };
+  }
 
-    assert.equal(await cache.get(logger), undefined);
-    assert.deepEqual(await cache.get(logger), identity);
-    assert.deepEqual(await cache.get(logger), identity);
+  // An ordinary read error is retried on the next call, but another PID namespace is final.
+  const singleFailures = [
+    {
+      name: 'retries after a failed read',
+      failure: new Error('EACCES: permission denied, readlink /proc/self'),
+      results: (): unknown[] => [undefined, identity, identity],
+      reads: 2,
+    },
+    {
+      name: 'keeps another PID namespace for good',
+      failure: new OtherPidNamespaceError('/proc/self is "7", not this process'),
+      results: (): unknown[] => [undefined, undefined],
+      reads: 1,
+    },
+  ];
 
-    assert.equal(reader.calls(), 2);
-    assert.deepEqual(logger.entries, [
-      { level: 'warn', fields: { err: failure }, message: 'attempt directories record no owner' },
-    ]);
-  });
+  for (const { name, failure, results, reads } of singleFailures) {
+    it(name, async () => {
+      const { cache, calls } = cacheFailing(failure);
+      const logger = new RecordingLogger();
+
+      for (const [index, expected] of results().entries()) {
+        assert.deepEqual(await cache.get(logger), expected, `get call ${index + 1}`);
+      }
+
+      assert.equal(calls(), reads);
+      assert.deepEqual(logger.entries, [noOwnerEntry('warn', failure)]);
+    });
+  }
 
   it('warns once, then at debug', async () => {
     const first = new Error('first failure');
     const second = new Error('second failure');
-    const reader = readerFailing(first, second);
-    const cache = new CurrentIdentityCache(reader.read);
+    const { cache, calls } = cacheFailing(first, second);
     const logger = new RecordingLogger();
 
     assert.equal(await cache.get(logger), undefined);
     assert.equal(await cache.get(logger), undefined);
     assert.deepEqual(await cache.get(logger), identity);
 
-    assert.equal(reader.calls(), 3);
-    assert.deepEqual(logger.entries, [
-      { level: 'warn', fields: { err: first }, message: 'attempt directories record no owner' },
-      { level: 'debug', fields: { err: second }, message: 'attempt directories record no owner' },
-    ]);
+    assert.equal(calls(), 3);
+    assert.deepEqual(logger.entries, [noOwnerEntry('warn', first), noOwnerEntry('debug', second)]);
   });
 
   it('leaves the warning to a caller with a logger', async () => {
     const first = new Error('first failure');
     const second = new Error('second failure');
-    const cache = new CurrentIdentityCache(readerFailing(first, second).read);
+    const { cache } = cacheFailing(first, second);
     const logger = new RecordingLogger();
 
     assert.equal(await cache.get(undefined), undefined);
     assert.equal(await cache.get(logger), undefined);
 
-    assert.deepEqual(logger.entries, [
-      { level: 'warn', fields: { err: second }, message: 'attempt directories record no owner' },
-    ]);
-  });
-
-  it('keeps another PID namespace for good', async () => {
-    const mismatch = new OtherPidNamespaceError('/proc/self is "7", not this process');
-    const reader = readerFailing(mismatch);
-    const cache = new CurrentIdentityCache(reader.read);
-    const logger = new RecordingLogger();
-
-    assert.equal(await cache.get(logger), undefined);
-    assert.equal(await cache.get(logger), undefined);
-
-    assert.equal(reader.calls(), 1);
-    assert.deepEqual(logger.entries, [
-      { level: 'warn', fields: { err: mismatch }, message: 'attempt directories record no owner' },
-    ]);
+    assert.deepEqual(logger.entries, [noOwnerEntry('warn', second)]);
   });
 });
 

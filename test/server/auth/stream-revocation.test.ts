@@ -124,6 +124,28 @@ async function createPod(server: TestServer, namespace: string, name: string): P
   return server.store.create(pod, server.clock.now());
 }
 
+/** Opens a watch of the ConfigMaps in `namespace` with `token` and asserts that it started. */
+async function openWatch(
+  server: TestServer,
+  token: string,
+  namespace: string,
+): Promise<StreamReader> {
+  const watch = await openStream(server, token, `${configMapsPath(namespace)}?watch=true`);
+  assert.equal(watch.status, 200);
+  return watch.reader;
+}
+
+/** Creates ConfigMap `name` and asserts that `watch` receives its ADDED event next. */
+async function createConfigMapSeenBy(
+  server: TestServer,
+  watch: StreamReader,
+  namespace: string,
+  name: string,
+): Promise<void> {
+  await createConfigMap(server, namespace, name);
+  assert.equal(await watch.nextEvent(), `ADDED ${namespace}/${name}`);
+}
+
 describe('streams on a server that requires tokens', () => {
   let server: TestServer;
   let clock: FakeClock;
@@ -135,6 +157,41 @@ describe('streams on a server that requires tokens', () => {
     const grant: TokenGrant = { role: 'editor', namespace };
     if (expiresAt !== undefined) grant.expiresAt = expiresAt;
     return grantToken(server, grant);
+  };
+
+  /** Asserts that a new watch with `token` is rejected with 401 and `message`. */
+  const assertWatchRejected = async (
+    token: string,
+    namespace: string,
+    message: string,
+  ): Promise<void> => {
+    const again = await watchStatus(server, token, configMapsPath(namespace));
+    assert.equal(again.status, 401);
+    assert.equal(again.body?.['message'], message);
+  };
+
+  /** Asserts that one stream of `token` was logged as ended for `reason`, and returns that line. */
+  const assertEndedOnce = (token: string, reason: string): Record<string, unknown> | undefined => {
+    const ended = logs.endedStreams(idOf(token));
+    assert.equal(ended.length, 1);
+    assert.equal(ended[0]?.['reason'], reason);
+    return ended[0];
+  };
+
+  /** Creates pod `tail` in `namespace` with one log line and returns its log key and path. */
+  const createTailPod = async (namespace: string) => {
+    await createPod(server, namespace, 'tail');
+    const key = { namespace, pod: 'tail', container: 'main' };
+    await server.store.appendLog(key, 'stdout', 'line 1\n', clock.now());
+    return { key, logPath: `/api/v1/namespaces/${namespace}/pods/tail/log` };
+  };
+
+  /** Follows the log at `logPath` with `token` and asserts that line 1 arrives. */
+  const followLog = async (token: string, logPath: string): Promise<StreamReader> => {
+    const follow = await openStream(server, token, `${logPath}?follow=true`);
+    assert.equal(follow.status, 200);
+    assert.equal(await follow.reader.readUntil('line 1\n'), true);
+    return follow.reader;
   };
 
   before(async () => {
@@ -152,26 +209,20 @@ describe('streams on a server that requires tokens', () => {
     const editor = await editorOf(namespace);
     const timersBefore = clock.pendingTimers();
 
-    const watch = await openStream(server, editor, `${configMapsPath(namespace)}?watch=true`);
-    assert.equal(watch.status, 200);
+    const watch = await openWatch(server, editor, namespace);
     assert.equal(clock.pendingTimers(), timersBefore + 1);
-    await createConfigMap(server, namespace, 'before-delete');
-    assert.equal(await watch.reader.nextEvent(), `ADDED ${namespace}/before-delete`);
+    await createConfigMapSeenBy(server, watch, namespace, 'before-delete');
 
     const deleted = await call(server, admin, 'DELETE', tokenPath(namespace, editor));
     assert.equal(deleted.status, 200);
-    assert.equal(await watch.reader.nextEvent(), 'end');
+    assert.equal(await watch.nextEvent(), 'end');
     assert.equal(clock.pendingTimers(), timersBefore);
 
-    const again = await watchStatus(server, editor, configMapsPath(namespace));
-    assert.equal(again.status, 401);
-    assert.equal(again.body?.['message'], deletedMessage);
+    await assertWatchRejected(editor, namespace, deletedMessage);
 
-    const ended = logs.endedStreams(idOf(editor));
-    assert.equal(ended.length, 1);
-    assert.equal(ended[0]?.['level'], 30);
-    assert.equal(ended[0]?.['reason'], 'TokenDeleted');
-    assert.equal(ended[0]?.['url'], `${configMapsPath(namespace)}?watch=true`);
+    const ended = assertEndedOnce(editor, 'TokenDeleted');
+    assert.equal(ended?.['level'], 30);
+    assert.equal(ended?.['url'], `${configMapsPath(namespace)}?watch=true`);
     const secret = editor.slice('cmt_'.length + 13);
     assert.equal(
       logs.raw.some((line) => line.includes(secret)),
@@ -183,8 +234,7 @@ describe('streams on a server that requires tokens', () => {
     const namespace = 'deleted-in-store';
     const editor = await editorOf(namespace);
     const timersBefore = clock.pendingTimers();
-    const watch = await openStream(server, editor, `${configMapsPath(namespace)}?watch=true`);
-    assert.equal(watch.status, 200);
+    const watch = await openWatch(server, editor, namespace);
 
     // Another serve replica or a worker deletes tokens in the store, not through this server.
     assert.equal(await server.store.deleteToken(idOf(editor)), true);
@@ -192,19 +242,14 @@ describe('streams on a server that requires tokens', () => {
     // A whole request passes, so that a re-check due by now would have ended the watch.
     assert.equal((await call(server, admin, 'GET', configMapsPath(namespace))).status, 200);
     assert.equal(clock.pendingTimers(), timersBefore + 1);
-    await createConfigMap(server, namespace, 'before-recheck');
-    assert.equal(await watch.reader.nextEvent(), `ADDED ${namespace}/before-recheck`);
+    await createConfigMapSeenBy(server, watch, namespace, 'before-recheck');
 
     clock.advance(1);
-    assert.equal(await watch.reader.nextEvent(), 'end');
+    assert.equal(await watch.nextEvent(), 'end');
     assert.equal(clock.pendingTimers(), timersBefore);
 
-    const again = await watchStatus(server, editor, configMapsPath(namespace));
-    assert.equal(again.status, 401);
-    assert.equal(again.body?.['message'], deletedMessage);
-    const ended = logs.endedStreams(idOf(editor));
-    assert.equal(ended.length, 1);
-    assert.equal(ended[0]?.['reason'], 'TokenDeleted');
+    await assertWatchRejected(editor, namespace, deletedMessage);
+    assertEndedOnce(editor, 'TokenDeleted');
   });
 
   test('watch ends at token expiry', { timeout: 10_000 }, async () => {
@@ -213,89 +258,70 @@ describe('streams on a server that requires tokens', () => {
     const editor = await editorOf(namespace, expiresAt);
     const timersBefore = clock.pendingTimers();
 
-    const watch = await openStream(server, editor, `${configMapsPath(namespace)}?watch=true`);
-    assert.equal(watch.status, 200);
+    const watch = await openWatch(server, editor, namespace);
     // One timer at the expiry and one for the re-check.
     assert.equal(clock.pendingTimers(), timersBefore + 2);
     clock.advance(1999);
     assert.equal((await call(server, admin, 'GET', configMapsPath(namespace))).status, 200);
     assert.equal(clock.pendingTimers(), timersBefore + 2);
-    await createConfigMap(server, namespace, 'before-expiry');
-    assert.equal(await watch.reader.nextEvent(), `ADDED ${namespace}/before-expiry`);
+    await createConfigMapSeenBy(server, watch, namespace, 'before-expiry');
 
     clock.advance(1);
     assert.equal(clock.now(), expiresAt);
-    assert.equal(await watch.reader.nextEvent(), 'end');
+    assert.equal(await watch.nextEvent(), 'end');
     assert.equal(clock.pendingTimers(), timersBefore);
 
-    const again = await watchStatus(server, editor, configMapsPath(namespace));
-    assert.equal(again.status, 401);
-    assert.equal(
-      again.body?.['message'],
+    await assertWatchRejected(
+      editor,
+      namespace,
       `invalid bearer token: token ${idOf(editor)} expired at ${toRfc3339(expiresAt)}`,
     );
-    const ended = logs.endedStreams(idOf(editor));
-    assert.equal(ended.length, 1);
-    assert.equal(ended[0]?.['reason'], 'TokenExpired');
+    assertEndedOnce(editor, 'TokenExpired');
   });
 
   test('followed log ends on API token delete', { timeout: 10_000 }, async () => {
     const namespace = 'log-deleted-by-api';
     const editor = await editorOf(namespace);
-    await createPod(server, namespace, 'tail');
-    const key = { namespace, pod: 'tail', container: 'main' };
-    await server.store.appendLog(key, 'stdout', 'line 1\n', clock.now());
-    const logPath = `/api/v1/namespaces/${namespace}/pods/tail/log`;
+    const { logPath } = await createTailPod(namespace);
 
-    const follow = await openStream(server, editor, `${logPath}?follow=true`);
-    assert.equal(follow.status, 200);
-    assert.equal(await follow.reader.readUntil('line 1\n'), true);
+    const follow = await followLog(editor, logPath);
 
     const deleted = await call(server, admin, 'DELETE', tokenPath(namespace, editor));
     assert.equal(deleted.status, 200);
-    assert.equal(await follow.reader.readToEnd(), 'line 1\n');
+    assert.equal(await follow.readToEnd(), 'line 1\n');
 
     const again = await call<Status>(server, editor, 'GET', logPath);
     assert.equal(again.status, 401);
     assert.equal(again.body.message, deletedMessage);
-    const ended = logs.endedStreams(idOf(editor));
-    assert.equal(ended.length, 1);
-    assert.equal(ended[0]?.['reason'], 'TokenDeleted');
-    assert.equal(ended[0]?.['url'], `${logPath}?follow=true`);
+    const ended = assertEndedOnce(editor, 'TokenDeleted');
+    assert.equal(ended?.['url'], `${logPath}?follow=true`);
   });
 
   test('followed log ends at re-check', { timeout: 10_000 }, async () => {
     const namespace = 'log-deleted-in-store';
     const editor = await editorOf(namespace);
-    await createPod(server, namespace, 'tail');
-    const key = { namespace, pod: 'tail', container: 'main' };
-    await server.store.appendLog(key, 'stdout', 'line 1\n', clock.now());
-    const logPath = `/api/v1/namespaces/${namespace}/pods/tail/log`;
+    const { key, logPath } = await createTailPod(namespace);
     const timersBefore = clock.pendingTimers();
 
-    const follow = await openStream(server, editor, `${logPath}?follow=true`);
-    assert.equal(follow.status, 200);
-    assert.equal(await follow.reader.readUntil('line 1\n'), true);
+    const follow = await followLog(editor, logPath);
 
     assert.equal(await server.store.deleteToken(idOf(editor)), true);
     await server.store.appendLog(key, 'stdout', 'line 2\n', clock.now());
     // Fires the log poll timer, which sends line 2, but not yet the re-check.
     clock.advance(4999);
-    assert.equal(await follow.reader.readUntil('line 2\n'), true);
+    assert.equal(await follow.readUntil('line 2\n'), true);
     assert.equal((await call(server, admin, 'GET', logPath)).status, 200);
     // The re-check timer and the log poll timer of the open stream.
     assert.equal(clock.pendingTimers(), timersBefore + 2);
 
     clock.advance(1);
-    assert.equal(await follow.reader.readToEnd(), 'line 1\nline 2\n');
+    assert.equal(await follow.readToEnd(), 'line 1\nline 2\n');
     assert.equal(clock.pendingTimers(), timersBefore);
 
     const again = await call<Status>(server, editor, 'GET', logPath);
     assert.equal(again.status, 401);
     assert.equal(again.body.message, deletedMessage);
-    const ended = logs.endedStreams(idOf(editor));
-    assert.equal(ended.length, 1);
-    assert.equal(ended[0]?.['reason'], 'TokenDeleted');
+    assertEndedOnce(editor, 'TokenDeleted');
   });
 
   test('pod token watch ends when pod succeeds', { timeout: 10_000 }, async () => {
@@ -309,52 +335,42 @@ describe('streams on a server that requires tokens', () => {
       boundPod: { name: 'attempt-1', uid: pod.metadata.uid ?? '' },
     });
 
-    const watch = await openStream(server, podToken, `${configMapsPath(namespace)}?watch=true`);
-    assert.equal(watch.status, 200);
-    await createConfigMap(server, namespace, 'while-running');
-    assert.equal(await watch.reader.nextEvent(), `ADDED ${namespace}/while-running`);
+    const watch = await openWatch(server, podToken, namespace);
+    await createConfigMapSeenBy(server, watch, namespace, 'while-running');
 
     const running = await server.store.get<Pod>('Pod', namespace, 'attempt-1');
     running.status = { phase: 'Succeeded' };
     await server.store.update(running);
-    assert.equal(await watch.reader.nextEvent(), 'end');
+    assert.equal(await watch.nextEvent(), 'end');
 
-    const again = await watchStatus(server, podToken, configMapsPath(namespace));
-    assert.equal(again.status, 401);
-    assert.equal(
-      again.body?.['message'],
+    await assertWatchRejected(
+      podToken,
+      namespace,
       `invalid bearer token: token ${idOf(podToken)} was issued for pod "attempt-1" in the ` +
         `namespace "${namespace}", which is no longer running`,
     );
-    const ended = logs.endedStreams(idOf(podToken));
-    assert.equal(ended.length, 1);
-    assert.equal(ended[0]?.['reason'], 'BoundPodNotRunning');
+    assertEndedOnce(podToken, 'BoundPodNotRunning');
   });
 
   test('watch of other token keeps streaming', { timeout: 10_000 }, async () => {
     const namespace = 'two-tokens';
     const revokedEditor = await editorOf(namespace);
     const keptEditor = await editorOf(namespace);
-    const path = `${configMapsPath(namespace)}?watch=true`;
-    const revokedEditorWatch = await openStream(server, revokedEditor, path);
-    const keptEditorWatch = await openStream(server, keptEditor, path);
-    assert.equal(revokedEditorWatch.status, 200);
-    assert.equal(keptEditorWatch.status, 200);
+    const revokedEditorWatch = await openWatch(server, revokedEditor, namespace);
+    const keptEditorWatch = await openWatch(server, keptEditor, namespace);
 
     const deleted = await call(server, admin, 'DELETE', tokenPath(namespace, revokedEditor));
     assert.equal(deleted.status, 200);
-    assert.equal(await revokedEditorWatch.reader.nextEvent(), 'end');
-    await createConfigMap(server, namespace, 'after-delete');
-    assert.equal(await keptEditorWatch.reader.nextEvent(), `ADDED ${namespace}/after-delete`);
+    assert.equal(await revokedEditorWatch.nextEvent(), 'end');
+    await createConfigMapSeenBy(server, keptEditorWatch, namespace, 'after-delete');
 
     // Runs the kept watch's re-check, then waits for a whole request to pass.
     clock.advance(5000);
     const list = await call(server, keptEditor, 'GET', configMapsPath(namespace));
     assert.equal(list.status, 200);
-    await createConfigMap(server, namespace, 'after-recheck');
-    assert.equal(await keptEditorWatch.reader.nextEvent(), `ADDED ${namespace}/after-recheck`);
+    await createConfigMapSeenBy(server, keptEditorWatch, namespace, 'after-recheck');
 
-    await keptEditorWatch.reader.cancel();
+    await keptEditorWatch.cancel();
     assert.equal(logs.endedStreams(idOf(keptEditor)).length, 0);
     assert.equal(logs.endedStreams(idOf(revokedEditor)).length, 1);
   });
@@ -375,19 +391,17 @@ describe('streams on a server without required tokens', () => {
   test('watch outlives its deleted token', { timeout: 10_000 }, async () => {
     const namespace = 'open-server';
     const editor = await grantToken(server, { role: 'editor', namespace });
-    const watch = await openStream(server, editor, `${configMapsPath(namespace)}?watch=true`);
-    assert.equal(watch.status, 200);
+    const watch = await openWatch(server, editor, namespace);
 
     const deleted = await call(server, undefined, 'DELETE', tokenPath(namespace, editor));
     assert.equal(deleted.status, 200);
     clock.advance(5000);
-    await createConfigMap(server, namespace, 'after-delete');
-    assert.equal(await watch.reader.nextEvent(), `ADDED ${namespace}/after-delete`);
+    await createConfigMapSeenBy(server, watch, namespace, 'after-delete');
 
     // A request that carries a token is still checked when it starts.
     const again = await watchStatus(server, editor, configMapsPath(namespace));
     assert.equal(again.status, 401);
-    await watch.reader.cancel();
+    await watch.cancel();
   });
 });
 
