@@ -1,6 +1,5 @@
 import type { AnyResource } from '../api/types.js';
 import type { Logger } from '../util/logger.js';
-import type { ActivationGate } from './activation-gate.js';
 import type { EventRecorder, EventType } from './events.js';
 import { Fifo } from './fifo.js';
 
@@ -32,11 +31,9 @@ export class QueuedEventRecorder implements EventRecorder {
   private writing: Promise<void> | undefined;
   private droppedSinceWarning = 0;
 
-  /** `yieldTo`, when set, holds the writes back while CronJob activations run. */
   constructor(
     private readonly inner: EventRecorder,
     private readonly logger: Logger,
-    private readonly yieldTo?: ActivationGate,
   ) {}
 
   record(object: AnyResource, type: EventType, reason: string, message: string): Promise<void> {
@@ -63,7 +60,6 @@ export class QueuedEventRecorder implements EventRecorder {
     try {
       for (let next = this.shift(); next !== undefined; next = this.shift()) {
         const { object, type, reason, message } = next;
-        if (this.yieldTo?.deferring() === true) await this.yieldTo.pass();
         await this.inner.record(object, type, reason, message).catch((error: unknown) => {
           const ids = { namespace: object.metadata.namespace, name: object.metadata.name };
           this.logger.warn({ ...ids, kind: object.kind, reason, err: error }, 'event write failed');

@@ -54,6 +54,8 @@ export class WorkQueue {
   private readonly activations: ActivationGate | undefined;
   private readonly yieldTo: ActivationGate | undefined;
   private waitingForGate = false;
+  /** Keys waiting to be retried after a failed reconcile, which are not activations. */
+  private readonly retrying = new Set<string>();
 
   private readonly ready = new Fifo<string>();
   private readonly readySet = new Set<string>();
@@ -144,7 +146,10 @@ export class WorkQueue {
     // idle() would wait forever.
     this.dirty.clear();
     this.activations?.clear();
+    this.retrying.clear();
     this.observer?.depthChanged(0);
+    // Callers of idle() from before the stop may wait on keys that were ready.
+    this.notifyIfIdle();
     await this.idle();
   }
 
@@ -180,7 +185,7 @@ export class WorkQueue {
   private addDueKeys(): void {
     const now = this.clock.now();
     for (let key = this.waiting.popDue(now); key !== undefined; key = this.waiting.popDue(now)) {
-      this.activations?.begin(key);
+      if (!this.retrying.delete(key)) this.activations?.begin(key);
       this.add(key);
     }
     this.armTimer();
@@ -199,11 +204,15 @@ export class WorkQueue {
       this.running++;
       void this.process(key);
     }
-    if (this.ready.length === 0 && this.processing.size === 0) {
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const resolve of waiters) resolve();
-    }
+    this.notifyIfIdle();
+  }
+
+  /** Resolves the idle() waiters when no key is ready or being reconciled. */
+  private notifyIfIdle(): void {
+    if (this.ready.length > 0 || this.processing.size > 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   /**
@@ -249,11 +258,13 @@ export class WorkQueue {
     try {
       const result = await this.reconcile(key);
       this.failures.delete(key);
+      this.retrying.delete(key);
       requeueAfter = result.requeueAfterMs;
     } catch (error) {
       const count = (this.failures.get(key) ?? 0) + 1;
       this.failures.set(key, count);
       retryAfter = Math.min(this.retryBaseMs * 2 ** (count - 1), this.retryMaxMs);
+      this.retrying.add(key);
       this.onError?.(key, error);
       this.observer?.retried();
     }

@@ -95,8 +95,8 @@ export async function startScheduler(options: SchedulerOptions): Promise<Schedul
   const { store, clock, logger } = options;
   const workerId = `worker-${randomUUID()}`;
   // Shared by the controllers of every leadership and the embedded worker, so a burst of
-  // activations creates its Jobs before their Pods, claims and Events compete with it.
-  const activations = new ActivationGate();
+  // activations creates its Jobs before their Pods and claims compete with it.
+  const activations = new ActivationGate(clock);
 
   let elector: LeaderElector | undefined;
   let controllers: Controllers | undefined;
@@ -192,12 +192,10 @@ async function startControllers(
   const jobEvents = new QueuedEventRecorder(
     new StoreEventRecorder(store, clock, 'job-controller', { logger }),
     logger,
-    activations,
   );
   const cronJobEvents = new QueuedEventRecorder(
     new StoreEventRecorder(store, clock, 'cronjob-controller', { logger }),
     logger,
-    activations,
   );
   const garbageCollector = new GarbageCollector({
     store,

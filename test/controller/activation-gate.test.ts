@@ -1,12 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { AnyResource, ConfigMap } from '../../src/api/types.js';
 import { ActivationGate } from '../../src/controller/activation-gate.js';
-import type { EventRecorder, EventType } from '../../src/controller/events.js';
-import { QueuedEventRecorder } from '../../src/controller/queued-events.js';
 import { WorkQueue } from '../../src/controller/workqueue.js';
 import { FakeClock } from '../../src/util/clock.js';
-import type { Logger } from '../../src/util/logger.js';
 
 /** Resolves after every promise callback and immediate queued so far has run. */
 async function settle(): Promise<void> {
@@ -14,38 +10,20 @@ async function settle(): Promise<void> {
 }
 
 /** Tells whether `promise` has settled after the pending callbacks ran. */
-async function isSettled(promise: Promise<void>): Promise<boolean> {
+async function isSettled(promise: Promise<unknown>): Promise<boolean> {
   let settled = false;
   void promise.then(() => (settled = true));
   await settle();
   return settled;
 }
 
-const silentLogger: Logger = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
-
-class ListRecorder implements EventRecorder {
-  readonly reasons: string[] = [];
-
-  record(_object: AnyResource, _type: EventType, reason: string): Promise<void> {
-    this.reasons.push(reason);
-    return Promise.resolve();
-  }
+function newClock(): FakeClock {
+  return new FakeClock('2026-01-01T00:00:00Z');
 }
-
-const settings: ConfigMap = {
-  apiVersion: 'v1',
-  kind: 'ConfigMap',
-  metadata: { name: 'settings', namespace: 'default' },
-};
 
 describe('ActivationGate', () => {
   it('defers until the last activation ends', async () => {
-    const gate = new ActivationGate(60_000);
+    const gate = new ActivationGate(newClock(), 5000);
     gate.begin('default/a');
     gate.begin('default/b');
     const passed = gate.pass();
@@ -60,26 +38,44 @@ describe('ActivationGate', () => {
   });
 
   it('passes at once without activations', async () => {
-    const gate = new ActivationGate(60_000);
+    const gate = new ActivationGate(newClock(), 5000);
 
     assert.equal(gate.deferring(), false);
     assert.equal(await isSettled(gate.pass()), true);
   });
 
   it('stops deferring after its bound', async () => {
-    const gate = new ActivationGate(20);
+    const clock = newClock();
+    const gate = new ActivationGate(clock, 5000);
     gate.begin('default/slow');
-    const deferringAtStart = gate.deferring();
+    const passed = gate.pass();
 
-    await gate.pass();
+    clock.advance(4999);
+    const before = await isSettled(passed);
+    clock.advance(1);
 
-    assert.equal(deferringAtStart, true);
+    assert.equal(before, false);
+    assert.equal(await isSettled(passed), true);
     assert.equal(gate.has('default/slow'), true);
     assert.equal(gate.deferring(), false);
   });
 
+  it('counts a key that comes due twice', () => {
+    const gate = new ActivationGate(newClock(), 5000);
+    gate.begin('default/a');
+    gate.begin('default/a');
+
+    gate.end('default/a');
+    const afterFirst = gate.deferring();
+    gate.end('default/a');
+
+    assert.equal(afterFirst, true);
+    assert.equal(gate.has('default/a'), false);
+    assert.equal(gate.deferring(), false);
+  });
+
   it('ignores the end of an unknown key', async () => {
-    const gate = new ActivationGate(60_000);
+    const gate = new ActivationGate(newClock(), 5000);
     gate.begin('default/a');
     gate.end('default/other');
 
@@ -88,12 +84,49 @@ describe('ActivationGate', () => {
     gate.clear();
     assert.equal(gate.deferring(), false);
   });
+
+  it('rests as long as the last deferral', () => {
+    const clock = newClock();
+    const gate = new ActivationGate(clock, 5000);
+    gate.begin('default/a');
+    clock.advance(300);
+    gate.end('default/a');
+
+    clock.advance(299);
+    gate.begin('default/b');
+    const tooSoon = gate.deferring();
+    gate.end('default/b');
+    clock.advance(1);
+    gate.begin('default/c');
+
+    assert.equal(tooSoon, false);
+    assert.equal(gate.deferring(), true);
+    gate.clear();
+  });
+
+  it('leaves half of a steady stream to background work', () => {
+    const clock = newClock();
+    const gate = new ActivationGate(clock, 5000);
+    let deferredMs = 0;
+    // One activation every 10 ms, each running for 8 ms, for 10 s.
+    for (let tick = 0; tick < 1000; tick++) {
+      gate.begin(`default/every-${tick}`);
+      for (let ms = 0; ms < 8; ms++) {
+        if (gate.deferring()) deferredMs++;
+        clock.advance(1);
+      }
+      gate.end(`default/every-${tick}`);
+      clock.advance(2);
+    }
+
+    assert.equal(deferredMs, 4000);
+  });
 });
 
 describe('WorkQueue activations', () => {
   it('reports a due key until its reconcile ends', async () => {
-    const clock = new FakeClock('2026-01-01T00:00:00Z');
-    const gate = new ActivationGate(60_000);
+    const clock = newClock();
+    const gate = new ActivationGate(clock, 5000);
     let finish: () => void = () => undefined;
     const started: string[] = [];
     const queue = new WorkQueue({
@@ -124,9 +157,33 @@ describe('WorkQueue activations', () => {
     await queue.stop();
   });
 
+  it('does not count an error retry', async () => {
+    const clock = newClock();
+    const gate = new ActivationGate(clock, 5000);
+    let calls = 0;
+    const queue = new WorkQueue({
+      clock,
+      activations: gate,
+      retryBaseMs: 100,
+      reconcile: () => {
+        calls++;
+        return calls === 1 ? Promise.reject(new Error('store unavailable')) : new Promise(() => {});
+      },
+    });
+    queue.add('default/failing');
+    await settle();
+
+    clock.advance(100);
+    await settle();
+
+    assert.equal(calls, 2);
+    assert.equal(gate.has('default/failing'), false);
+    assert.equal(gate.deferring(), false);
+  });
+
   it('holds another queue while activations run', async () => {
-    const clock = new FakeClock('2026-01-01T00:00:00Z');
-    const gate = new ActivationGate(60_000);
+    const clock = newClock();
+    const gate = new ActivationGate(clock, 5000);
     const reconciled: string[] = [];
     const background = new WorkQueue({
       clock,
@@ -149,9 +206,27 @@ describe('WorkQueue activations', () => {
     await background.stop();
   });
 
+  it('stop ends an idle wait behind the gate', async () => {
+    const clock = newClock();
+    const gate = new ActivationGate(clock, 5000);
+    const background = new WorkQueue({
+      clock,
+      yieldTo: gate,
+      reconcile: () => Promise.resolve({}),
+    });
+    gate.begin('default/nightly');
+    background.add('default/job');
+    const idle = background.idle();
+
+    await background.stop();
+
+    assert.equal(await isSettled(idle), true);
+    gate.clear();
+  });
+
   it('clears activations when stopped', async () => {
-    const clock = new FakeClock('2026-01-01T00:00:00Z');
-    const gate = new ActivationGate(60_000);
+    const clock = newClock();
+    const gate = new ActivationGate(clock, 5000);
     const queue = new WorkQueue({
       clock,
       activations: gate,
@@ -167,23 +242,6 @@ describe('WorkQueue activations', () => {
 
     assert.equal(beforeStop, true);
     assert.equal(gate.deferring(), false);
-  });
-});
-
-describe('QueuedEventRecorder behind a gate', () => {
-  it('writes once activations end', async () => {
-    const gate = new ActivationGate(60_000);
-    const inner = new ListRecorder();
-    const recorder = new QueuedEventRecorder(inner, silentLogger, gate);
-    gate.begin('default/nightly');
-
-    await recorder.record(settings, 'Normal', 'SuccessfulCreate', 'Created job nightly-1');
-    await settle();
-    const whileDeferred = [...inner.reasons];
-    gate.end('default/nightly');
-    await recorder.idle();
-
-    assert.deepEqual(whileDeferred, []);
-    assert.deepEqual(inner.reasons, ['SuccessfulCreate']);
+    assert.equal(clock.pendingTimers(), 0);
   });
 });
