@@ -91,6 +91,8 @@ void test('runAsUser owns files on a volume', PROCESS_TEST, async () => {
     const stats = statSync(`${volume.root}/made`);
     assert.equal(stats.uid, 4321);
     assert.equal(stats.gid, 4322);
+    // A missing top-level mountPath is made in the sandbox's own root, never on the host.
+    assert.equal(existsSync('/data'), false);
   } finally {
     volume.cleanup();
   }
