@@ -43,7 +43,8 @@ export interface ServerOptions {
    * How often a watch or followed log reads its token from the store again on a server that
    * requires tokens, in milliseconds. Default 5000. It bounds how long such a stream outlives a
    * token that another process deletes. Deletes through this server's token API, expiry, and the
-   * end of a bound pod that the store's watch reports end the stream at once.
+   * end of a bound pod that the store's watch reports end the stream at once. The first re-check
+   * runs as soon as the stream starts.
    */
   tokenRecheckIntervalMs?: number;
 }
@@ -75,13 +76,14 @@ export function createServer(options: ServerOptions): FastifyInstance {
   } else {
     app = Fastify({ ...base, logger: false });
   }
-  // Servers that do not require tokens keep streaming after a token is revoked, because on
+  // Servers that do not require tokens keep streaming after a token is deleted, because on
   // them a request without a token may do anything.
   const tokenChecker =
     options.auth?.required === true
       ? new StreamTokenChecker({
           store: options.store,
           clock: options.clock,
+          logger: app.log,
           recheckIntervalMs: options.tokenRecheckIntervalMs ?? defaultTokenRecheckIntervalMs,
         })
       : undefined;

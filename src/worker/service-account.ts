@@ -14,7 +14,8 @@ export const serviceAccountMountPath = '/var/run/secrets/kubernetes.io/serviceac
 
 /**
  * Lifetime of a minted token, which is renewed at 80% of it, as kubelet does for projected
- * tokens. The token also stops working as soon as its attempt finishes.
+ * tokens. The previous token stays valid until its own expiry, as a projected token does, so the
+ * watches it opened keep running. Every token stops working as soon as its attempt finishes.
  */
 export const serviceAccountTokenLifetimeMs = 60 * 60 * 1000;
 
@@ -43,7 +44,10 @@ export interface ServiceAccountToken {
   env: Record<string, string>;
   /** Returns the container variables for an attempt that finds hostDirectory at `directory`. */
   envAt(directory: string): Record<string, string>;
-  /** Stops renewal, deletes the token from the store and removes the directory. Never throws. */
+  /**
+   * Stops renewal, deletes every token minted for the attempt from the store and removes the
+   * directory. Never throws.
+   */
   release(): Promise<void>;
 }
 
@@ -73,17 +77,25 @@ export async function mountServiceAccountToken(
   const { store, clock, logger } = context;
   const ids = { namespace, pod: pod.metadata.name, serviceAccount: name };
 
+  // The expiry of each token minted for this attempt that may still be in the store, by id.
+  const minted = new Map<string, number>();
+
   const mint = async (): Promise<{ id: string; bearer: string }> => {
     const now = clock.now();
+    const expiresAt = now + serviceAccountTokenLifetimeMs;
     const issued = await issueToken(
       store,
-      { namespace, serviceAccount: name, boundPod, expiresAt: now + serviceAccountTokenLifetimeMs },
+      { namespace, serviceAccount: name, boundPod, expiresAt },
       now,
     );
+    // issueToken deleted every expired token from the store first.
+    for (const [id, expired] of minted) if (expired <= now) minted.delete(id);
+    minted.set(issued.record.id, expiresAt);
     return { id: issued.record.id, bearer: issued.bearer };
   };
 
   const deleteTokenQuietly = async (id: string): Promise<void> => {
+    minted.delete(id);
     try {
       await store.deleteToken(id);
     } catch (error) {
@@ -142,16 +154,16 @@ export async function mountServiceAccountToken(
         const staging = join(hostDirectory, '.token.next');
         await writeFile(staging, next.bearer, { mode: 0o644 });
         await rename(staging, hostPath);
-        const previous = active;
+        // The previous token stays in the store until it expires, because deleting it would end
+        // the watches and followed logs that the attempt opened with it.
         active = next;
-        await store.deleteToken(previous.id);
         logger.debug({ ...ids, token: next.id }, 'service account token renewed');
       }
     } catch (error) {
       logger.warn({ ...ids, err: error }, 'service account token renewal failed');
     }
-    // release() deletes only the token that was active when it ran, so a token minted while it
-    // ran, or one that never reached the file, is deleted here.
+    // release() deletes only the tokens minted before it ran, so a token minted while it ran, or
+    // one that never reached the file, is deleted here.
     if (next !== undefined && (released || active !== next)) await deleteTokenQuietly(next.id);
     if (!released) timer = clock.setTimer(renewAfterMs, () => void renew());
   };
@@ -174,7 +186,7 @@ export async function mountServiceAccountToken(
       if (released) return;
       released = true;
       timer?.cancel();
-      await deleteTokenQuietly(active.id);
+      for (const id of [...minted.keys()]) await deleteTokenQuietly(id);
       await removeTokenDirectoryQuietly();
     },
   };

@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { parse } from 'yaml';
 import type { ConfigMap, CronJob, Event, Job, Pod, Secret } from '../../src/api/types.js';
+import { startTestServer } from '../server/harness.js';
+import { call, grantToken } from '../server/auth/harness.js';
+import { waitFor } from '../support/wait.js';
 import type { TestServer } from './harness.js';
 import {
   cronJobManifest,
@@ -261,6 +264,59 @@ describe('cronmesh get', () => {
     assert.equal(
       result.stderr,
       `error: cannot reach the cronmesh server at ${url}: is 'cronmesh serve' running?\n`,
+    );
+    assert.equal(result.code, 1);
+  });
+});
+
+describe('cronmesh get --watch on a server that requires tokens', () => {
+  let server: TestServer;
+
+  before(async () => {
+    server = await startTestServer({ auth: { required: true } });
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  /** Stores ConfigMap `name` in namespace `watched`. */
+  const createConfigMap = (name: string) =>
+    server.store.create<ConfigMap>(
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'watched' }, data: {} },
+      server.clock.now(),
+    );
+
+  test('deleted token ends watch with error', { timeout: 30_000 }, async () => {
+    const admin = await grantToken(server, { role: 'admin' });
+    const viewer = await grantToken(server, { role: 'viewer', namespace: 'watched' });
+    await createConfigMap('first');
+
+    const args = ['get', 'configmaps', '-n', 'watched', '--watch', '-o', 'name'];
+    const cli = spawnCli(server, args, { CRONMESH_TOKEN: viewer });
+    try {
+      await cli.waitForOutput('configmap/first\n');
+      // The watch prints `second` only once its stream is open, whether the object was created
+      // before or after the watch request.
+      await createConfigMap('second');
+      await cli.waitForOutput('configmap/second\n');
+      const id = viewer.slice('cmt_'.length, 'cmt_'.length + 12);
+      const deleted = await call(
+        server,
+        admin,
+        'DELETE',
+        `/apis/cronmesh.io/v1/namespaces/watched/tokens/${id}`,
+      );
+      assert.equal(deleted.status, 200);
+      await waitFor('the watch to exit', () => cli.child.exitCode !== null);
+    } finally {
+      if (cli.child.exitCode === null) cli.child.kill('SIGTERM');
+    }
+
+    const result = await cli.exited;
+    assert.equal(result.stdout, 'configmap/first\nconfigmap/second\n');
+    assert.equal(
+      result.stderr,
+      'error: invalid bearer token: it is malformed, unknown or deleted\n',
     );
     assert.equal(result.code, 1);
   });

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { CronJob, Pod } from '../../src/api/types.js';
+import { call, grantToken } from '../server/auth/harness.js';
+import { startTestServer } from '../server/harness.js';
+import { waitFor } from '../support/wait.js';
 import type { TestServer } from './harness.js';
 import { runCli, spawnCli, startCliServer } from './harness.js';
 
@@ -163,5 +166,50 @@ describe('cronmesh logs', () => {
     const result = await cli.exited;
     assert.equal(result.stdout, 'first\nsecond\n');
     assert.equal(result.code, 0);
+  });
+});
+
+describe('cronmesh logs -f on a server that requires tokens', () => {
+  let server: TestServer;
+
+  before(async () => {
+    server = await startTestServer({ auth: { required: true } });
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  test('deleted token ends follow with error', { timeout: 30_000 }, async () => {
+    const { store, clock } = server;
+    const admin = await grantToken(server, { role: 'admin' });
+    const viewer = await grantToken(server, { role: 'viewer', namespace: 'team-a' });
+    const tail = attempt('tail', 'tail', ['main']);
+    tail.metadata.namespace = 'team-a';
+    await store.create(tail, clock.now());
+    const key = { namespace: 'team-a', pod: 'tail', container: 'main' };
+    await store.appendLog(key, 'stdout', 'line 1\n', clock.now());
+
+    const cli = spawnCli(server, ['logs', 'tail', '-f', '-n', 'team-a'], {
+      CRONMESH_TOKEN: viewer,
+    });
+    try {
+      await cli.waitForOutput('line 1\n');
+      const id = viewer.slice('cmt_'.length, 'cmt_'.length + 12);
+      const deleted = await call(
+        server,
+        admin,
+        'DELETE',
+        `/apis/cronmesh.io/v1/namespaces/team-a/tokens/${id}`,
+      );
+      assert.equal(deleted.status, 200);
+      await waitFor('the follow to exit', () => cli.child.exitCode !== null);
+    } finally {
+      if (cli.child.exitCode === null) cli.child.kill('SIGTERM');
+    }
+
+    const result = await cli.exited;
+    assert.equal(result.stdout, 'line 1\n');
+    assert.equal(result.stderr, 'error: the log stream ended early: other side closed\n');
+    assert.equal(result.code, 1);
   });
 });

@@ -78,9 +78,12 @@ describe('cronmesh serve --auth with a revoked token', () => {
       const deleted = await run(['token', 'delete', idOf(editor), '-n', 'team-a']);
       assert.equal(deleted.code, 0, deleted.stderr);
       const watched = await within(15_000, 'the watch to end after token delete', watcher.exited);
-      assert.equal(watched.code, 0, watched.stderr);
       assert.equal(watched.stdout, 'configmap/first\nconfigmap/second\n');
-      assert.equal(watched.stderr, '');
+      assert.equal(
+        watched.stderr,
+        'error: invalid bearer token: it is malformed, unknown or deleted\n',
+      );
+      assert.equal(watched.code, 1);
     } finally {
       // Stops the watch when an assertion above failed before it ended.
       if (watcher.child.exitCode === null) watcher.child.kill('SIGTERM');

@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import type { Pod } from '../../src/api/types.js';
 import { volumesParentDirectory } from '../../src/runtime/sandbox/filesystem.js';
+import { Authenticator } from '../../src/server/auth/authenticate.js';
 import type { Store } from '../../src/store/store.js';
 import { parseBearer, secretMatches } from '../../src/store/tokens.js';
 import { FakeClock } from '../../src/util/clock.js';
@@ -194,21 +195,83 @@ describe('service account token of an attempt', () => {
       clock.advance(0.8 * HOUR - 1);
       const early = parseBearer(await readFile(mounted.hostPath, 'utf8'));
       clock.advance(1);
-      // The renewal runs in the background: the new token is stored, then the old one deleted.
-      const records = await waitFor('the renewed token alone in the store', async () => {
-        const listed = await temp.store.listTokens();
-        return listed.length === 1 && listed[0]?.id !== first?.id ? listed : undefined;
-      });
+      // The renewal runs in the background and arms the next renewal's timer last.
+      await waitFor('the renewal to finish', () => clock.pendingTimers() === 1);
       const renewed = parseBearer(await readFile(mounted.hostPath, 'utf8'));
+      const records = await temp.store.listTokens();
 
       assert.equal(early?.id, first?.id);
+      assert.notEqual(renewed?.id, first?.id);
       assert.deepEqual(
         records.map((record) => [record.id, record.expiresAt]),
-        [[renewed?.id, start + 0.8 * HOUR + HOUR]],
+        [
+          [first?.id, start + HOUR],
+          [renewed?.id, start + 0.8 * HOUR + HOUR],
+        ],
       );
     } finally {
       await mounted.release();
     }
+  });
+
+  test('previous token stays valid until release', async () => {
+    const attempt = await temp.store.create(pod({ serviceAccountName: 'exporter' }), start);
+    const authenticator = new Authenticator({ store: temp.store, clock, required: true });
+    const mounted = await mountServiceAccountToken(attempt, context);
+    assert.ok(mounted !== undefined);
+    let bearers: string[];
+    try {
+      const first = await readFile(mounted.hostPath, 'utf8');
+      clock.advance(0.8 * HOUR);
+      await waitFor('the renewal to finish', () => clock.pendingTimers() === 1);
+      const renewed = await readFile(mounted.hostPath, 'utf8');
+      bearers = [first, renewed];
+
+      assert.notEqual(renewed, first);
+      assert.equal((await temp.store.listTokens()).length, 2);
+      for (const bearer of bearers) {
+        const identity = await authenticator.authenticate(`Bearer ${bearer}`);
+        assert.equal(identity.user, 'system:serviceaccount:team-a:exporter');
+      }
+    } finally {
+      await mounted.release();
+    }
+
+    assert.deepEqual(await temp.store.listTokens(), []);
+    for (const bearer of bearers) {
+      await assert.rejects(authenticator.authenticate(`Bearer ${bearer}`), {
+        name: 'StatusError',
+        message: 'invalid bearer token: it is malformed, unknown or deleted',
+      });
+    }
+  });
+
+  test('next renewal drops the expired token', async () => {
+    const mounted = await mountServiceAccountToken(
+      pod({ serviceAccountName: 'exporter' }),
+      context,
+    );
+    assert.ok(mounted !== undefined);
+    try {
+      clock.advance(0.8 * HOUR);
+      await waitFor('the first renewal to finish', () => clock.pendingTimers() === 1);
+      const second = parseBearer(await readFile(mounted.hostPath, 'utf8'));
+      clock.advance(0.8 * HOUR);
+      await waitFor('the second renewal to finish', () => clock.pendingTimers() === 1);
+      const third = parseBearer(await readFile(mounted.hostPath, 'utf8'));
+
+      // The first token expired at 1 h, before this renewal at 1.6 h.
+      assert.deepEqual(
+        (await temp.store.listTokens()).map((record) => [record.id, record.expiresAt]),
+        [
+          [second?.id, start + 1.8 * HOUR],
+          [third?.id, start + 2.6 * HOUR],
+        ],
+      );
+    } finally {
+      await mounted.release();
+    }
+    assert.deepEqual(await temp.store.listTokens(), []);
   });
 
   test('failed renewal deletes its new token', async () => {

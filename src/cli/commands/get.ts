@@ -9,7 +9,7 @@ import type { OutputFormat } from '../format/objects.js';
 import { parseOutputFormat, resourceName, toJson, toList, toYaml } from '../format/objects.js';
 import { TablePrinter } from '../format/table.js';
 import { parseResourceArgs } from '../resource-args.js';
-import { isAbortError, readWatchEvents } from '../watch-stream.js';
+import { isAbortError, readWatchEvents, streamReadError } from '../watch-stream.js';
 
 export interface GetOptions {
   output?: string;
@@ -94,6 +94,8 @@ async function printNamed(
 /**
  * Follows the watch after the initial listing and prints each object that changed since, like
  * `kubectl get --watch`. Ends when the server closes the stream or the command is interrupted.
+ * Throws WatchEndedError with the server's message when the server ends the watch with an ERROR
+ * event, and StreamEndedEarlyError when the connection breaks.
  */
 async function watch(
   context: CommandContext,
@@ -121,7 +123,7 @@ async function watch(
       printer.printWatched(event.object);
     }
   } catch (error) {
-    if (!isAbortError(error)) throw error;
+    if (!isAbortError(error)) throw streamReadError('watch', error);
   }
 }
 

@@ -6,7 +6,7 @@ import type { Query } from '../client.js';
 import type { CommandContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { parseTypedName } from '../resource-args.js';
-import { isAbortError } from '../watch-stream.js';
+import { isAbortError, streamReadError } from '../watch-stream.js';
 
 export interface LogsOptions {
   container?: string;
@@ -35,6 +35,8 @@ export async function runLogs(
     return 0;
   }
 
+  // A complete response means that the container has finished. The server breaks the
+  // connection instead when the token stopped being valid, which fails with exit code 1.
   try {
     const body = await context.client.stream(path, { ...query, follow: 'true' });
     const decoder = new TextDecoder();
@@ -42,7 +44,7 @@ export async function runLogs(
     const rest = decoder.decode();
     if (rest !== '') context.out.stdout(rest);
   } catch (error) {
-    if (!isAbortError(error)) throw error;
+    if (!isAbortError(error)) throw streamReadError('log stream', error);
   }
   return 0;
 }

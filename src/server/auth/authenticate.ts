@@ -3,12 +3,16 @@ import type { Store } from '../../store/store.js';
 import type { BoundPod, TokenRecord } from '../../store/tokens.js';
 import { generateToken, parseBearer, secretMatches } from '../../store/tokens.js';
 import type { Clock } from '../../util/clock.js';
-import { toRfc3339 } from '../../util/time.js';
 import { unauthorized } from './errors.js';
 import type { Identity } from './identity.js';
 import { anonymousIdentity, userOf } from './identity.js';
 import { serviceAccountRole } from './service-accounts.js';
-import { isBoundPodRunning } from './token-validity.js';
+import {
+  boundPodNotRunningMessage,
+  expiredTokenMessage,
+  invalidTokenMessage,
+  isBoundPodRunning,
+} from './token-validity.js';
 
 /** A token that exists only in this process's memory, never in the store. */
 export interface LocalToken {
@@ -45,10 +49,6 @@ export interface AuthenticatorOptions {
 const missingTokenMessage =
   'this server requires a bearer token: send the header "Authorization: Bearer TOKEN", ' +
   'or pass --token, --token-file or CRONMESH_TOKEN to the cronmesh CLI';
-
-// One message for a malformed, unknown or wrong token, so a caller learns nothing from the
-// difference.
-const invalidTokenMessage = 'invalid bearer token: it is malformed, unknown or deleted';
 
 /** Establishes the Identity of each request from its `Authorization` header. */
 export class Authenticator {
@@ -87,9 +87,7 @@ export class Authenticator {
     }
     const now = this.options.clock.now();
     if (token.expiresAt !== undefined && token.expiresAt <= now) {
-      throw unauthorized(
-        `invalid bearer token: token ${token.id} expired at ${toRfc3339(token.expiresAt)}`,
-      );
+      throw unauthorized(expiredTokenMessage(token.id, token.expiresAt));
     }
     if (token.boundPod !== undefined) await this.checkBoundPod(token, token.boundPod);
     return this.identityOf(token, now);
@@ -102,12 +100,7 @@ export class Authenticator {
   private async checkBoundPod(token: TokenRecord, bound: BoundPod) {
     const namespace = token.namespace ?? '';
     const pod = await this.options.store.find<Pod>('Pod', namespace, bound.name);
-    if (!isBoundPodRunning(pod, bound)) {
-      throw unauthorized(
-        `invalid bearer token: token ${token.id} was issued for pod ${JSON.stringify(bound.name)} ` +
-          `in the namespace ${JSON.stringify(namespace)}, which is no longer running`,
-      );
-    }
+    if (!isBoundPodRunning(pod, bound)) throw unauthorized(boundPodNotRunningMessage(token, bound));
   }
 
   private async identityOf(token: TokenRecord, now: number): Promise<Identity> {

@@ -2,26 +2,40 @@ import type { Pod } from '../../api/types.js';
 import type { Store } from '../../store/store.js';
 import type { TokenRecord } from '../../store/tokens.js';
 import type { Clock, Timer } from '../../util/clock.js';
-import type { TokenInvalidReason } from './token-validity.js';
-import { isBoundPodRunning, recheckToken } from './token-validity.js';
+import type { Logger } from '../../util/logger.js';
+import { unauthorized } from './errors.js';
+import type { TokenInvalidity } from './token-validity.js';
+import {
+  boundPodNotRunningMessage,
+  expiredTokenMessage,
+  invalidTokenMessage,
+  isBoundPodRunning,
+  recheckToken,
+} from './token-validity.js';
 
 export interface StreamTokenCheckerOptions {
   store: Store;
   /** Source of the expiry timers and of the re-check timer. */
   clock: Clock;
+  /** Receives the failures of re-checks and of ending streams. */
+  logger: Logger;
   /** How often the token of each tracked stream is read from the store again, in milliseconds. */
   recheckIntervalMs: number;
 }
 
-/** The callbacks of one tracked stream. */
-export interface TrackedStream {
-  /** Ends the stream. Called at most once, and never after the stream is untracked. */
-  end(reason: TokenInvalidReason): void;
+/** Ends one tracked stream because its token is no longer valid. */
+export type EndStream = (invalidity: TokenInvalidity) => void;
+
+/** The open streams of one token. */
+interface TrackedToken {
+  /** The `end` functions of the token's tracked streams. */
+  ends: Set<EndStream>;
   /**
-   * Reports the first re-check that threw after one that did not, so an outage of the store is
-   * reported once per stream. The stream stays open and is checked again after the interval.
+   * Whether the latest re-check of one of the token's streams failed to read the store. A warning
+   * is logged at the first failure of each run of failures, and an info line at the first success
+   * after it, so an outage of the store is reported once per token.
    */
-  recheckFailed(error: unknown): void;
+  recheckFailing: boolean;
 }
 
 /**
@@ -32,17 +46,18 @@ export interface TrackedStream {
  * - at the token's `expiresAt`, by a timer of the clock;
  * - at once when the store's watch reports that the pod of a token bound to a pod has finished or
  *   is gone;
- * - otherwise at the next re-check, which reads the token and its bound pod from the store every
- *   `recheckIntervalMs`. That interval is the bound for a token that another process deleted,
- *   such as another `serve` replica or a worker when its attempt ends.
+ * - otherwise at a re-check, which reads the token and its bound pod from the store once right
+ *   after the stream starts and then every `recheckIntervalMs`. That interval is the bound for a
+ *   token that another process deleted, such as another `serve` replica or a worker when its
+ *   attempt ends.
  *
  * NOTE: the role is not checked again, so a stream keeps the permission it started with, even
  * after a service account loses its role. Authorizing the request's attributes again at each
  * re-check would close this gap.
  */
 export class StreamTokenChecker {
-  /** The `end` functions of the tracked streams, by token id. */
-  private readonly streamsByToken = new Map<string, Set<(reason: TokenInvalidReason) => void>>();
+  /** The tracked streams, by token id. */
+  private readonly tokens = new Map<string, TrackedToken>();
 
   constructor(private readonly options: StreamTokenCheckerOptions) {
     const interval = options.recheckIntervalMs;
@@ -54,10 +69,21 @@ export class StreamTokenChecker {
   }
 
   /**
-   * Starts checking `token`, the token that authenticated a stream, and calls `stream.end` once
-   * when it stops being valid. Returns the function that stops checking.
+   * Throws the 401 StatusError that authentication gives a request with `token` when the token
+   * has expired by now. A stream calls it before it sends its status line, because the token can
+   * expire while the stream reads its first data after authentication.
    */
-  track(token: TokenRecord, stream: TrackedStream): () => void {
+  rejectIfExpired(token: TokenRecord): void {
+    if (token.expiresAt !== undefined && token.expiresAt <= this.options.clock.now()) {
+      throw unauthorized(expiredTokenMessage(token.id, token.expiresAt));
+    }
+  }
+
+  /**
+   * Starts checking `token`, the token that authenticated a stream, and calls `end` once when it
+   * stops being valid. Returns the function that stops checking.
+   */
+  track(token: TokenRecord, end: EndStream): () => void {
     const { store, clock, recheckIntervalMs } = this.options;
     let stopped = false;
     let recheckTimer: Timer | undefined;
@@ -70,26 +96,38 @@ export class StreamTokenChecker {
       recheckTimer?.cancel();
       expiryTimer?.cancel();
       unwatchPod();
-      const ends = this.streamsByToken.get(token.id);
-      ends?.delete(end);
-      if (ends?.size === 0) this.streamsByToken.delete(token.id);
+      const tracked = this.tokens.get(token.id);
+      tracked?.ends.delete(endOnce);
+      if (tracked?.ends.size === 0) this.tokens.delete(token.id);
     };
-    const end = (reason: TokenInvalidReason): void => {
+    const endOnce: EndStream = (invalidity) => {
       if (stopped) return;
       stop();
-      stream.end(reason);
+      try {
+        end(invalidity);
+      } catch (error) {
+        // An error of one stream must neither keep the token's other streams open nor propagate
+        // into the timer or the store watch listener that called this.
+        this.options.logger.warn(
+          { err: error, token: token.id, reason: invalidity.reason },
+          'ending a stream whose token is no longer valid failed',
+        );
+      }
     };
 
-    const ends = this.streamsByToken.get(token.id) ?? new Set();
-    ends.add(end);
-    this.streamsByToken.set(token.id, ends);
+    const tracked = this.tokens.get(token.id) ?? { ends: new Set(), recheckFailing: false };
+    tracked.ends.add(endOnce);
+    this.tokens.set(token.id, tracked);
 
-    if (token.expiresAt !== undefined) {
-      const delay = token.expiresAt - clock.now();
+    const expiresAt = token.expiresAt;
+    if (expiresAt !== undefined) {
+      const expired = (): void =>
+        endOnce({ reason: 'TokenExpired', message: expiredTokenMessage(token.id, expiresAt) });
+      const delay = expiresAt - clock.now();
       // The caller is still setting its stream up, so even a token that has expired meanwhile
       // ends the stream only after this call returns.
-      if (delay <= 0) queueMicrotask(() => end('TokenExpired'));
-      else expiryTimer = clock.setTimer(delay, () => end('TokenExpired'));
+      if (delay <= 0) queueMicrotask(expired);
+      else expiryTimer = clock.setTimer(delay, expired);
     }
 
     const bound = token.boundPod;
@@ -99,32 +137,66 @@ export class StreamTokenChecker {
         const { metadata } = event.object;
         if (metadata.namespace !== namespace || metadata.name !== bound.name) return;
         if (event.type === 'DELETED' || !isBoundPodRunning(event.object as Pod, bound)) {
-          end('BoundPodNotRunning');
+          endOnce({
+            reason: 'BoundPodNotRunning',
+            message: boundPodNotRunningMessage(token, bound),
+          });
         }
       });
     }
 
-    let failing = false;
     const recheck = async (): Promise<void> => {
+      let invalidity: TokenInvalidity | undefined;
       try {
-        const reason = await recheckToken(store, token, clock.now());
-        failing = false;
-        if (reason !== undefined) end(reason);
+        invalidity = await recheckToken(store, token, clock.now());
       } catch (error) {
         // A failed read does not show whether the token is still valid, so the stream stays
         // open rather than ending every watch during a short database outage.
-        if (!stopped && !failing) stream.recheckFailed(error);
-        failing = true;
+        this.recheckFailed(token.id, error);
+        return;
       }
-      if (!stopped) recheckTimer = clock.setTimer(recheckIntervalMs, () => void recheck());
+      this.recheckSucceeded(token.id);
+      if (invalidity !== undefined) endOnce(invalidity);
     };
-    recheckTimer = clock.setTimer(recheckIntervalMs, () => void recheck());
+    const recheckPeriodically = async (): Promise<void> => {
+      await recheck();
+      if (stopped) return;
+      recheckTimer = clock.setTimer(recheckIntervalMs, () => void recheckPeriodically());
+    };
+    recheckTimer = clock.setTimer(recheckIntervalMs, () => void recheckPeriodically());
+    // A delete through the token API, or the end of the bound pod, between authentication and
+    // this call found no tracked stream to end. The first re-check finds it as soon as the caller
+    // has set its stream up.
+    queueMicrotask(() => {
+      if (!stopped) void recheck();
+    });
 
     return stop;
   }
 
   /** Ends every tracked stream of token `id` at once. The token API calls it after a delete. */
   tokenDeleted(id: string): void {
-    for (const end of [...(this.streamsByToken.get(id) ?? [])]) end('TokenDeleted');
+    const ends = [...(this.tokens.get(id)?.ends ?? [])];
+    for (const end of ends) end({ reason: 'TokenDeleted', message: invalidTokenMessage });
+  }
+
+  private recheckFailed(id: string, error: unknown): void {
+    const tracked = this.tokens.get(id);
+    if (tracked === undefined || tracked.recheckFailing) return;
+    tracked.recheckFailing = true;
+    this.options.logger.warn(
+      { err: error, token: id, streams: tracked.ends.size },
+      'token re-check of open streams failed, so they stay open',
+    );
+  }
+
+  private recheckSucceeded(id: string): void {
+    const tracked = this.tokens.get(id);
+    if (tracked === undefined || !tracked.recheckFailing) return;
+    tracked.recheckFailing = false;
+    this.options.logger.info(
+      { token: id, streams: tracked.ends.size },
+      'token re-check of open streams succeeded again',
+    );
   }
 }

@@ -24,7 +24,8 @@ const textPlain = 'text/plain; charset=utf-8';
 /**
  * Registers `GET /api/v1/namespaces/{ns}/pods/{name}/log`: the output of one container of one
  * attempt, stdout and stderr interleaved in capture order. With `follow=true` the response
- * streams until the container or the Pod has finished, or the Pod is deleted.
+ * streams until the container or the Pod has finished, or the Pod is deleted. A followed log
+ * whose token stops being valid ends with a destroyed socket instead, so the body is truncated.
  */
 export function registerLogRoutes(app: FastifyInstance, context: LogContext): void {
   app.get<LogRoute>('/api/v1/namespaces/:namespace/pods/:name/log', async (request, reply) => {
@@ -39,6 +40,7 @@ export function registerLogRoutes(app: FastifyInstance, context: LogContext): vo
     };
     const follow = request.query.follow === 'true' || request.query.follow === '1';
     if (follow) {
+      context.streams.rejectExpiredToken(request);
       followLog(context, pod, key, reply);
       return reply;
     }
@@ -114,16 +116,31 @@ function followLog(context: LogContext, initial: Pod, key: LogKey, reply: Fastif
     void readNewOutput();
   });
 
-  function close(): void {
-    if (closed) return;
+  /** Stops reading and returns true, or returns false when the stream had already stopped. */
+  function stop(): boolean {
+    if (closed) return false;
     closed = true;
     timer?.cancel();
     unsubscribe();
     unregister();
-    raw.end();
+    return true;
   }
-  const unregister = streams.add(close, reply.request);
+  function close(): void {
+    if (stop()) raw.end();
+  }
+  // The socket is destroyed rather than the response ended, so the client sees a truncated body
+  // and can tell this end from a container that finished.
+  function endForInvalidToken(): void {
+    if (stop()) raw.destroy();
+  }
+  const unregister = streams.add(reply.request, { close, endForInvalidToken });
   raw.on('close', close);
+  // A client that disconnected while the pod was read emitted 'close' before the listener above
+  // existed.
+  if (raw.destroyed) {
+    close();
+    return;
+  }
 
   async function readNewOutput(): Promise<void> {
     if (reading) {

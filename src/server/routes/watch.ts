@@ -4,6 +4,7 @@ import type { ListOptions, Store, WatchEvent, WatchEventType } from '../../store
 import type { ResourceInfo } from '../kinds.js';
 import type { ObjectFilter } from '../list-filter.js';
 import { matchesFilter } from '../list-filter.js';
+import type { Status } from '../status.js';
 import type { OpenStreams } from '../streams.js';
 
 export interface WatchContext {
@@ -17,7 +18,8 @@ export interface WatchContext {
  * Streams a watch as newline-delimited JSON (`{"type":"ADDED","object":{...}}`): first every
  * matching object as ADDED, then the store's change events, until the client disconnects or the
  * server closes. An object that stops matching the filter is sent as DELETED, and one that starts
- * matching as ADDED, as the Kubernetes API does for label selector watches.
+ * matching as ADDED, as the Kubernetes API does for label selector watches. A watch whose token
+ * stops being valid ends with an ERROR event that carries the 401 Status.
  */
 export async function serveWatch(
   context: WatchContext,
@@ -78,6 +80,7 @@ export async function serveWatch(
     const options: ListOptions = { labelSelector: filter.labels };
     if (filter.namespace !== undefined) options.namespace = filter.namespace;
     items = await store.list(info.kind, options);
+    streams.rejectExpiredToken(reply.request);
   } catch (error) {
     unsubscribe();
     throw error;
@@ -95,8 +98,21 @@ export async function serveWatch(
     unregister();
     raw.end();
   }
-  unregister = streams.add(close, reply.request);
+  // The Kubernetes API server reports an error inside a watch as an ERROR event whose object is
+  // a Status, so a client can tell this end from a server shutdown.
+  function endForInvalidToken(status: Status): void {
+    if (closed) return;
+    raw.write(`${JSON.stringify({ type: 'ERROR', object: status })}\n`);
+    close();
+  }
+  unregister = streams.add(reply.request, { close, endForInvalidToken });
   raw.on('close', close);
+  // A client that disconnected while the list was read emitted 'close' before the listener
+  // above existed.
+  if (raw.destroyed) {
+    close();
+    return;
+  }
 
   for (const item of items) forward({ type: 'ADDED', object: item });
   listed = true;
