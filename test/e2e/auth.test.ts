@@ -146,8 +146,9 @@ describe('cronmesh serve --auth', () => {
     assert.equal(
       result.stderr,
       'Error from server (Unauthorized): this server requires a bearer token: send the header ' +
-        '"Authorization: Bearer TOKEN", or pass --token, --token-file or CRONMESH_TOKEN to the ' +
-        'cronmesh CLI\n',
+        '"Authorization: Bearer TOKEN", or pass --token, --token-file, CRONMESH_TOKEN or ' +
+        'CRONMESH_TOKEN_FILE to the cronmesh CLI. serve --auth writes the first admin token to ' +
+        'admin.token in its data directory\n',
     );
   });
 

@@ -48,7 +48,8 @@ export interface AuthenticatorOptions {
 
 const missingTokenMessage =
   'this server requires a bearer token: send the header "Authorization: Bearer TOKEN", ' +
-  'or pass --token, --token-file or CRONMESH_TOKEN to the cronmesh CLI';
+  'or pass --token, --token-file, CRONMESH_TOKEN or CRONMESH_TOKEN_FILE to the cronmesh CLI. ' +
+  'serve --auth writes the first admin token to admin.token in its data directory';
 
 /** Establishes the Identity of each request from its `Authorization` header. */
 export class Authenticator {

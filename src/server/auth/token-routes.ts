@@ -56,6 +56,7 @@ export function registerTokenRoutes(app: FastifyInstance, context: TokenRouteCon
     app.delete<{ Params: TokenParams }>(`${collection}/:name`, async (request) => {
       const token = await findToken(context.store, request.params);
       await context.store.deleteToken(token.id);
+      request.log.info({ token: token.id, user: request.identity?.user }, 'token deleted');
       context.onTokenDeleted?.(token.id);
       return {
         kind: 'Status',

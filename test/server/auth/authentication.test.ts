@@ -16,7 +16,8 @@ const configMapsPath = '/api/v1/namespaces/team-a/configmaps';
 
 const missingToken =
   'this server requires a bearer token: send the header "Authorization: Bearer TOKEN", ' +
-  'or pass --token, --token-file or CRONMESH_TOKEN to the cronmesh CLI';
+  'or pass --token, --token-file, CRONMESH_TOKEN or CRONMESH_TOKEN_FILE to the cronmesh CLI. ' +
+  'serve --auth writes the first admin token to admin.token in its data directory';
 const invalidToken = 'invalid bearer token: it is malformed, unknown or deleted';
 
 function unauthorizedStatus(message: string): Status {
