@@ -10,6 +10,7 @@ import { openTempStore } from '../../support/temp-store.js';
 import type { TestServer } from '../harness.js';
 import { startTestServer, testStart } from '../harness.js';
 import { call, grantToken, rawRequest, startAuthServer } from './harness.js';
+import { unauthorizedStatus } from './stream-harness.js';
 
 const secretsPath = '/api/v1/namespaces/team-a/secrets';
 const configMapsPath = '/api/v1/namespaces/team-a/configmaps';
@@ -19,18 +20,6 @@ const missingToken =
   'or pass --token, --token-file, CRONMESH_TOKEN or CRONMESH_TOKEN_FILE to the cronmesh CLI. ' +
   'serve --auth writes the first admin token to admin.token in its data directory';
 const invalidToken = 'invalid bearer token: it is malformed, unknown or deleted';
-
-function unauthorizedStatus(message: string): Status {
-  return {
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: 'Failure',
-    message,
-    reason: 'Unauthorized',
-    code: 401,
-  };
-}
 
 describe('authentication with --auth', () => {
   let server: TestServer;
