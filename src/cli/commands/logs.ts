@@ -35,8 +35,9 @@ export async function runLogs(
     return 0;
   }
 
-  // A complete response means that the container has finished. The server breaks the
-  // connection instead when the token stopped being valid, which fails with exit code 1.
+  // A complete response means that the container has finished, the pod was deleted or the
+  // server is stopping. The server breaks the connection instead when the token stopped being
+  // valid or the log could not be read, which fails with exit code 1.
   try {
     const body = await context.client.stream(path, { ...query, follow: 'true' });
     const decoder = new TextDecoder();

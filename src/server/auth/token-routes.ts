@@ -55,8 +55,10 @@ export function registerTokenRoutes(app: FastifyInstance, context: TokenRouteCon
 
     app.delete<{ Params: TokenParams }>(`${collection}/:name`, async (request) => {
       const token = await findToken(context.store, request.params);
-      await context.store.deleteToken(token.id);
-      request.log.info({ token: token.id, user: request.identity?.user }, 'token deleted');
+      const removed = await context.store.deleteToken(token.id);
+      // Another replica may have deleted it after the read above.
+      if (removed)
+        request.log.info({ token: token.id, user: request.identity?.user }, 'token deleted');
       context.onTokenDeleted?.(token.id);
       return {
         kind: 'Status',

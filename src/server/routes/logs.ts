@@ -164,7 +164,8 @@ function followLog(context: LogContext, initial: Pod, key: LogKey, reply: Fastif
       } while (readAgain && !closed);
     } catch (error) {
       reply.log.error({ err: error, namespace: key.namespace, pod: key.pod }, 'log follow failed');
-      close();
+      // A cut connection, so the client does not take the end for the container's.
+      if (stop()) raw.destroy();
     } finally {
       reading = false;
     }
