@@ -123,6 +123,26 @@ describe('pod log route', () => {
     assert.equal(await reader.readToEnd(), 'line 1\nline 2\nline 3\n');
   });
 
+  test('follow is cut when a read fails', async () => {
+    const { store } = server;
+    const key = { namespace: 'default', pod: 'unreadable', container: 'main' };
+    await store.create(podObject('unreadable', ['main']), 0);
+    await store.appendLog(key, 'stdout', 'line 1\n', 1);
+    const response = await fetch(`${server.url}${podsPath}/unreadable/log?follow=true`);
+    const reader = new TextReader((response.body as ReadableStream<Uint8Array>).getReader());
+    assert.equal(await reader.readUntil('line 1\n'), true);
+    const readLog = store.readLog.bind(store);
+    store.readLog = () => Promise.reject(new Error('disk I/O error'));
+    try {
+      await store.appendLog(key, 'stdout', 'line 2\n', 2);
+
+      // A cut body, so a client cannot take the end for the container's.
+      await assert.rejects(reader.readToEnd(), { name: 'TypeError', message: 'terminated' });
+    } finally {
+      store.readLog = readLog;
+    }
+  });
+
   test('follow ends when the pod is deleted', async () => {
     const { store } = server;
     await store.create(podObject('deleted', ['main']), 0);
