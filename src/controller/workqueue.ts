@@ -54,8 +54,6 @@ export class WorkQueue {
   private readonly activations: ActivationGate | undefined;
   private readonly yieldTo: ActivationGate | undefined;
   private waitingForGate = false;
-  /** Keys waiting to be retried after a failed reconcile, which are not activations. */
-  private readonly retrying = new Set<string>();
 
   private readonly ready = new Fifo<string>();
   private readonly readySet = new Set<string>();
@@ -146,7 +144,6 @@ export class WorkQueue {
     // idle() would wait forever.
     this.dirty.clear();
     this.activations?.clear();
-    this.retrying.clear();
     this.observer?.depthChanged(0);
     // Callers of idle() from before the stop may wait on keys that were ready.
     this.notifyIfIdle();
@@ -185,7 +182,8 @@ export class WorkQueue {
   private addDueKeys(): void {
     const now = this.clock.now();
     for (let key = this.waiting.popDue(now); key !== undefined; key = this.waiting.popDue(now)) {
-      if (!this.retrying.delete(key)) this.activations?.begin(key);
+      // A key with failures waits for its retry, which is no activation.
+      if (!this.failures.has(key)) this.activations?.begin(key);
       this.add(key);
     }
     this.armTimer();
@@ -258,13 +256,11 @@ export class WorkQueue {
     try {
       const result = await this.reconcile(key);
       this.failures.delete(key);
-      this.retrying.delete(key);
       requeueAfter = result.requeueAfterMs;
     } catch (error) {
       const count = (this.failures.get(key) ?? 0) + 1;
       this.failures.set(key, count);
       retryAfter = Math.min(this.retryBaseMs * 2 ** (count - 1), this.retryMaxMs);
-      this.retrying.add(key);
       this.onError?.(key, error);
       this.observer?.retried();
     }

@@ -46,7 +46,8 @@ export interface ServiceAccountToken {
   envAt(directory: string): Record<string, string>;
   /**
    * Stops renewal, deletes every token minted for the attempt from the store and removes the
-   * directory. Never throws.
+   * directory. Never throws: a failed delete or removal is logged, and such a token stops
+   * working once the pod has finished.
    */
   release(): Promise<void>;
 }

@@ -1,8 +1,8 @@
 /**
- * The bwrap(1) arguments that build a container's filesystem view: the host's root bound
- * read-only or read-write (or, when a mountPath must be created at the top level, a tmpfs root
- * with the host's top-level entries bound), a private /proc and /dev, the volumes at their
- * mountPaths, and the host directory of all attempts' volumes hidden under an empty tmpfs.
+ * The bwrap(1) arguments that build a container's filesystem view. The host's root is bound
+ * read-only or read-write. When a mountPath must be created at the top level, the root is a
+ * tmpfs with the host's top-level entries bound instead. Then come a private /proc and /dev, the
+ * volumes at their mountPaths, and an empty tmpfs over the host directory of all volumes.
  */
 import {
   chmodSync,
@@ -78,10 +78,10 @@ export function buildFilesystemArgs(
       args.push(...mirrorEntryArgs(`/${entry.name}`, entry.isSymbolicLink(), bind));
     }
   } else {
-    // One recursive bind of the host's root. The kernel sets up and tears down each mount of
-    // a new mount namespace in turn: with the top-level entries bound one by one (about 20),
-    // bwrap ran about 135 times per second on a loaded 2-CPU machine, 8 at a time, and about
-    // 205 times with this single bind.
+    // One recursive bind of the host's root, because the kernel sets up and tears down each
+    // mount of a new mount namespace in turn. With the top-level entries bound one by one
+    // (about 20), bwrap ran about 135 times per second on a loaded 2-CPU machine, 8 at a time.
+    // With this single bind it ran about 205 times.
     args.push(bind, '/', '/');
   }
   args.push('--proc', '/proc', '--dev', '/dev');
@@ -165,14 +165,26 @@ function mirrorEntryArgs(path: string, isSymbolicLink: boolean, bind: string): s
 function mirrorDirectories(mounts: readonly CheckedMount[]): string[] {
   const directories: string[] = [];
   for (const mount of mounts) {
-    const inner = mounts.some((other) => other !== mount && isInside(mount.target, other.target));
-    if (inner || existsSync(mount.target)) continue;
-    let ancestor = dirname(mount.target);
-    while (ancestor !== '/' && !existsSync(ancestor)) ancestor = dirname(ancestor);
-    if (ancestor === '/' || isBuiltBySandbox(ancestor)) continue;
+    const ancestor = nearestExistingAncestor(mount, mounts);
+    if (ancestor === undefined || ancestor === '/' || isBuiltBySandbox(ancestor)) continue;
     if (!directories.includes(ancestor)) directories.push(ancestor);
   }
   return directories.sort((a, b) => depth(a) - depth(b));
+}
+
+/**
+ * Returns the nearest existing ancestor of a missing mountPath that bwrap must create outside
+ * every other mount, or undefined for a mountPath that exists or lies inside another mount.
+ */
+function nearestExistingAncestor(
+  mount: CheckedMount,
+  mounts: readonly CheckedMount[],
+): string | undefined {
+  const inner = mounts.some((other) => other !== mount && isInside(mount.target, other.target));
+  if (inner || existsSync(mount.target)) return undefined;
+  let ancestor = dirname(mount.target);
+  while (ancestor !== '/' && !existsSync(ancestor)) ancestor = dirname(ancestor);
+  return ancestor;
 }
 
 /**
@@ -180,13 +192,7 @@ function mirrorDirectories(mounts: readonly CheckedMount[]): string[] {
  * create it in the root, which must then be the sandbox's own tmpfs rather than the host's.
  */
 function needsOwnRoot(mounts: readonly CheckedMount[]): boolean {
-  return mounts.some((mount) => {
-    const inner = mounts.some((other) => other !== mount && isInside(mount.target, other.target));
-    if (inner || existsSync(mount.target)) return false;
-    let ancestor = dirname(mount.target);
-    while (ancestor !== '/' && !existsSync(ancestor)) ancestor = dirname(ancestor);
-    return ancestor === '/';
-  });
+  return mounts.some((mount) => nearestExistingAncestor(mount, mounts) === '/');
 }
 
 /**
